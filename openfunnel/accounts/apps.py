@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "openfunnel.accounts"
+    label = "accounts"
+    verbose_name = _("Organization")
+
+    def ready(self) -> None:
+        from openfunnel.accounts import events  # noqa: F401  (registers the event verbs)

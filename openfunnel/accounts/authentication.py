@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from openfunnel.accounts.models import ApiToken, User
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <token>`; a deactivated user's tokens stop working at once."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Any) -> tuple[User, ApiToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid Authorization header."))
+        try:
+            key = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        token = (ApiToken.objects.select_related("user__role", "user__department")
+                 .filter(key_hash=hash_token(key)).first())
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request: Any) -> str:
+        return self.keyword
+
+
+class ScopedModelBackend(ModelBackend):
+    """Loads the role and department with the user, since every scoped query needs them."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        user = User.objects.select_related("role", "department").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

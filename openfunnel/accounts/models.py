@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openfunnel.accounts.permissions import DATA_SCOPES, SCOPE_SELF
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("parent department"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="department_unique_name_in_parent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    data_scope = models.CharField(_("data scope"), max_length=20, choices=DATA_SCOPES, default=SCOPE_SELF)
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    is_builtin = models.BooleanField(_("built in"), default=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="users", verbose_name=_("department"))
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="reports", verbose_name=_("manager"))
+    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT, related_name="users",
+                             verbose_name=_("role"))
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+
+class ApiToken(models.Model):
+    """A personal API token; only its hash is stored, the key is shown once at creation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class LoginFailure(models.Model):
+    """Failed logins, counted across all worker processes for throttling."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.CharField(max_length=45, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+
+class Preference(models.Model):
+    """Per-user UI choices, e.g. the columns shown on a list page."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="preferences")
+    key = models.CharField(max_length=100)
+    value = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="preference_unique_key")]

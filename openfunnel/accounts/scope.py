@@ -1,0 +1,100 @@
+"""The data-scope mechanism: which owners' records an actor may see, and what the actor may do.
+
+Every selector in every app builds its visibility filter from `owner_q`; no view checks ownership.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from openfunnel.accounts.permissions import (
+    PERMISSIONS,
+    SCOPE_ALL,
+    SCOPE_DEPARTMENT,
+    SCOPE_DEPARTMENT_TREE,
+    SCOPE_SELF,
+)
+from openfunnel.core.errors import PermissionDenied
+
+
+def data_scope(actor: Any) -> str:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return SCOPE_SELF
+    if actor.is_superuser:
+        return SCOPE_ALL
+    role = actor.role
+    return role.data_scope if role else SCOPE_SELF
+
+
+def permissions_of(actor: Any) -> frozenset[str]:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return frozenset()
+    if actor.is_superuser:
+        return frozenset(PERMISSIONS)
+    cached = getattr(actor, "_openfunnel_perms", None)
+    if cached is None:
+        cached = frozenset(actor.role.permissions) if actor.role else frozenset()
+        actor._openfunnel_perms = cached
+    return cached
+
+
+def has_perm(actor: Any, code: str) -> bool:
+    return code in permissions_of(actor)
+
+
+def require_perm(actor: Any, code: str) -> None:
+    """Raises PermissionDenied unless the actor's role grants `code`."""
+    if not has_perm(actor, code):
+        raise PermissionDenied()
+
+
+def department_subtree_ids(department_id: int) -> list[int]:
+    """The department and every department below it (the tree is small: one query, walked here)."""
+    from openfunnel.accounts.models import Department
+
+    children: dict[int | None, list[int]] = {}
+    for dept_id, parent_id in Department.objects.values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(dept_id)
+    found, stack = [], [department_id]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def visible_owner_ids(actor: Any) -> list[int] | None:
+    """Ids of the users whose records the actor sees by role; None means everyone's."""
+    scope = data_scope(actor)
+    if scope == SCOPE_ALL:
+        return None
+    cached = getattr(actor, "_openfunnel_owner_ids", None)
+    if cached is not None:
+        return cached
+    from openfunnel.accounts.models import User
+
+    if scope == SCOPE_SELF or actor.department_id is None:
+        ids = [actor.id]
+    else:
+        departments = ([actor.department_id] if scope == SCOPE_DEPARTMENT
+                       else department_subtree_ids(actor.department_id))
+        ids = list(User.objects.filter(department_id__in=departments).values_list("id", flat=True))
+        if actor.id not in ids:
+            ids.append(actor.id)
+    actor._openfunnel_owner_ids = ids
+    return ids
+
+
+def owner_q(actor: Any, owner_field: str = "owner") -> Q:
+    """Rows whose `owner_field` is a user within the actor's data scope (all rows for scope 'all')."""
+    ids = visible_owner_ids(actor)
+    if ids is None:
+        return Q()
+    return Q(**{f"{owner_field}_id__in": ids})
+
+
+def can_see_owner(actor: Any, owner_id: int | None) -> bool:
+    ids = visible_owner_ids(actor)
+    return ids is None or owner_id in ids

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from openfunnel.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", views.profile, name="profile"),
+]
+api_urlpatterns: list = []

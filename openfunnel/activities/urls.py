@@ -1,0 +1,3 @@
+app_name = "activities"
+urlpatterns: list = []
+api_urlpatterns: list = []

@@ -1,0 +1,46 @@
+"""Writing events. Every service calls `event_record` inside its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+
+from openfunnel.audit.models import Event
+from openfunnel.core.records import jsonable
+
+
+def event_record(*, actor: Any, verb: str, obj: models.Model, changes: dict[str, Any] | None = None,
+                 data: dict[str, Any] | None = None, customer_id: int | None = None,
+                 lead_id: int | None = None, at: dt.datetime | None = None) -> Event:
+    """Records that `actor` did `verb` to `obj`; any service may call it (inside its transaction)."""
+    return Event.objects.create(**event_fields(actor=actor, verb=verb, obj=obj, changes=changes, data=data,
+                                               customer_id=customer_id, lead_id=lead_id, at=at))
+
+
+def event_fields(*, actor: Any, verb: str, obj: models.Model, changes: dict[str, Any] | None = None,
+                 data: dict[str, Any] | None = None, customer_id: int | None = None,
+                 lead_id: int | None = None, at: dt.datetime | None = None) -> dict[str, Any]:
+    """The column values of an event, for callers that bulk-create many at once (demo, bench)."""
+    fields: dict[str, Any] = {
+        "actor_id": getattr(actor, "pk", None) if actor is not None and getattr(actor, "is_authenticated", True)
+        else None,
+        "verb": verb,
+        "object_type": obj._meta.model_name,
+        "object_id": obj.pk,
+        "object_repr": str(obj)[:200],
+        "customer_id": customer_id,
+        "lead_id": lead_id,
+        "changes": jsonable(changes or {}) if not isinstance(changes, dict) else
+        {k: jsonable(v) for k, v in changes.items()},
+        "data": {k: jsonable(v) for k, v in (data or {}).items()},
+    }
+    if at is not None:
+        fields["at"] = at
+    return fields
+
+
+def event_bulk_record(rows: list[dict[str, Any]], batch_size: int = 2000) -> None:
+    """Bulk insert of rows built with `event_fields` (demo and benchmark generators)."""
+    Event.objects.bulk_create([Event(**row) for row in rows], batch_size=batch_size)

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openfunnel.core.choices import CompanySize, Industry, Source
+from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
+
+
+class CustomerLevel(models.Model):
+    """Configurable grade (VIP / A / B / C); `order` sorts them, best first."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("customer level")
+        verbose_name_plural = _("customer levels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("color"), max_length=7, default="#64748b")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
+    class Status(models.TextChoices):
+        POTENTIAL = "potential", _("Potential")
+        DEAL = "deal", _("Deal")
+        CHURNED = "churned", _("Churned")
+
+    name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
+    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
+    size = models.CharField(_("size"), max_length=20, choices=CompanySize.choices, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone_key = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
+    email = models.EmailField(_("e-mail"), blank=True)
+    email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    level = models.ForeignKey(CustomerLevel, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="customers", verbose_name=_("level"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    campaign = models.ForeignKey("leads.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="customers", verbose_name=_("campaign"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="customers", verbose_name=_("owner"))
+    owner_since = models.DateTimeField(_("owned since"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.POTENTIAL)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    notes = models.TextField(_("notes"), blank=True)
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["owner", "-last_follow_up_at"], name="customer_owner_followup"),
+            models.Index(fields=["owner", "-id"], name="customer_owner_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerShare(models.Model):
+    """A collaborator: another user who may read (or also edit) the customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shared_customers",
+                             verbose_name=_("user"))
+    can_edit = models.BooleanField(_("may edit"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "user"], name="customer_share_unique")]
+
+
+class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):
+    class DecisionRole(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        INFLUENCER = "influencer", _("Influencer")
+        SUPPORTER = "supporter", _("Supporter")
+        USER = "user", _("User")
+        BLOCKER = "blocker", _("Blocker")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts",
+                                 verbose_name=_("customer"))
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone_key = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
+    email = models.EmailField(_("e-mail"), blank=True)
+    email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    decision_role = models.CharField(_("decision role"), max_length=20, choices=DecisionRole.choices, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DedupSettings(models.Model):
+    """Which fields the anti-collision check compares (one row; admins edit it)."""
+
+    check_name = models.BooleanField(_("company name"), default=True)
+    check_uscc = models.BooleanField(_("unified social credit code"), default=True)
+    check_phone = models.BooleanField(_("phone"), default=True)
+    check_email = models.BooleanField(_("e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("duplicate check settings")
+
+    @classmethod
+    def current(cls) -> DedupSettings:
+        return cls.objects.first() or cls()

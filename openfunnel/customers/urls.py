@@ -1,0 +1,3 @@
+app_name = "customers"
+urlpatterns: list = []
+api_urlpatterns: list = []

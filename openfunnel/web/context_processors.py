@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from openfunnel.web.navigation import navigation_for
+
+
+def layout(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from openfunnel.automation.models import Notification
+
+    def unread() -> int:
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+    return {"navigation": navigation_for(user, request.path), "unread_notifications": unread}

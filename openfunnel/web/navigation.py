@@ -1,0 +1,67 @@
+"""The main navigation, one list for the whole application; entries the actor may not use are hidden."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from openfunnel.accounts.scope import has_perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: Any
+    icon: str
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: Any
+    items: tuple[NavItem, ...]
+
+
+NAVIGATION: tuple[NavSection, ...] = (
+    NavSection(_("Work"), (
+        NavItem("activities:my_day", _("My day"), "☀"),
+        NavItem("activities:list", _("Follow-ups"), "✎"),
+        NavItem("activities:tasks", _("Tasks"), "☑"),
+        NavItem("automation:notifications", _("Notifications"), "🔔"),
+    )),
+    NavSection(_("Sales"), (
+        NavItem("leads:list", _("Leads"), "◎"),
+        NavItem("customers:list", _("Customers"), "▣"),
+        NavItem("customers:contacts", _("Contacts"), "☺"),
+        NavItem("leads:campaigns", _("Campaigns"), "✦"),
+    )),
+    NavSection(_("Administration"), (
+        NavItem("accounts:users", _("Users"), "👤", "org.manage"),
+        NavItem("accounts:departments", _("Departments"), "⌂", "org.manage"),
+        NavItem("accounts:roles", _("Roles"), "⚿", "org.manage"),
+        NavItem("customers:settings", _("Customer settings"), "⚙", "config.manage"),
+        NavItem("audit:log", _("Audit log"), "☰", "audit.view"),
+        NavItem("audit:recycle_bin", _("Recycle bin"), "♻", "recycle.manage"),
+    )),
+)
+
+
+def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    sections = []
+    for section in NAVIGATION:
+        items = []
+        for item in section.items:
+            if item.permission and not has_perm(user, item.permission):
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:
+                continue
+            active = current_path == url or (url != "/" and current_path.startswith(url))
+            items.append({"url": url, "label": item.label, "icon": item.icon, "active": active})
+        if items:
+            sections.append({"label": section.label, "items": items})
+    return sections
