@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "openfunnel.leads",
     "openfunnel.customers",
     "openfunnel.activities",
+    "openfunnel.catalog",
+    "openfunnel.sales",
     "openfunnel.web",
 ]
 

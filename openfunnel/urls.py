@@ -5,11 +5,14 @@ from openfunnel.accounts import urls as accounts_urls
 from openfunnel.activities import urls as activities_urls
 from openfunnel.audit import urls as audit_urls
 from openfunnel.automation import urls as automation_urls
+from openfunnel.catalog import urls as catalog_urls
 from openfunnel.customers import urls as customers_urls
 from openfunnel.leads import urls as leads_urls
+from openfunnel.sales import urls as sales_urls
 from openfunnel.web import urls as web_urls
 
-APPS = [web_urls, accounts_urls, audit_urls, automation_urls, leads_urls, customers_urls, activities_urls]
+APPS = [web_urls, accounts_urls, audit_urls, automation_urls, leads_urls, customers_urls, activities_urls,
+        catalog_urls, sales_urls]
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

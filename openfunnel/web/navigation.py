@@ -36,6 +36,8 @@ NAVIGATION: tuple[NavSection, ...] = (
         NavItem("leads:list", _("Leads"), "◎"),
         NavItem("customers:list", _("Customers"), "▣"),
         NavItem("customers:contacts", _("Contacts"), "☺"),
+        NavItem("sales:board", _("Opportunities"), "◆"),
+        NavItem("catalog:products", _("Products"), "▤"),
         NavItem("leads:campaigns", _("Campaigns"), "✦"),
     )),
     NavSection(_("Administration"), (
@@ -43,6 +45,7 @@ NAVIGATION: tuple[NavSection, ...] = (
         NavItem("accounts:departments", _("Departments"), "⌂", "org.manage"),
         NavItem("accounts:roles", _("Roles"), "⚿", "org.manage"),
         NavItem("customers:settings", _("Customer settings"), "⚙", "config.manage"),
+        NavItem("sales:pipelines", _("Pipelines"), "⇶", "config.manage"),
         NavItem("audit:log", _("Audit log"), "☰", "audit.view"),
         NavItem("audit:recycle_bin", _("Recycle bin"), "♻", "recycle.manage"),
     )),

@@ -1,0 +1,3 @@
+app_name = "sales"
+urlpatterns: list = []
+api_urlpatterns: list = []
