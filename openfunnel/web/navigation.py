@@ -15,7 +15,6 @@ from openfunnel.accounts.scope import has_perm
 class NavItem:
     url_name: str
     label: Any
-    icon: str
     permission: str | None = None
 
 
@@ -27,27 +26,27 @@ class NavSection:
 
 NAVIGATION: tuple[NavSection, ...] = (
     NavSection(_("Work"), (
-        NavItem("activities:my_day", _("My day"), "☀"),
-        NavItem("activities:list", _("Follow-ups"), "✎"),
-        NavItem("activities:tasks", _("Tasks"), "☑"),
-        NavItem("automation:notifications", _("Notifications"), "🔔"),
+        NavItem("activities:my_day", _("My day")),
+        NavItem("activities:list", _("Follow-ups")),
+        NavItem("activities:tasks", _("Tasks")),
+        NavItem("automation:notifications", _("Notifications")),
     )),
     NavSection(_("Sales"), (
-        NavItem("leads:list", _("Leads"), "◎"),
-        NavItem("customers:list", _("Customers"), "▣"),
-        NavItem("customers:contacts", _("Contacts"), "☺"),
-        NavItem("sales:board", _("Opportunities"), "◆"),
-        NavItem("catalog:products", _("Products"), "▤"),
-        NavItem("leads:campaigns", _("Campaigns"), "✦"),
+        NavItem("leads:list", _("Leads")),
+        NavItem("customers:list", _("Customers")),
+        NavItem("customers:contacts", _("Contacts")),
+        NavItem("sales:board", _("Opportunities")),
+        NavItem("catalog:products", _("Products")),
+        NavItem("leads:campaigns", _("Campaigns")),
     )),
     NavSection(_("Administration"), (
-        NavItem("accounts:users", _("Users"), "👤", "org.manage"),
-        NavItem("accounts:departments", _("Departments"), "⌂", "org.manage"),
-        NavItem("accounts:roles", _("Roles"), "⚿", "org.manage"),
-        NavItem("customers:settings", _("Customer settings"), "⚙", "config.manage"),
-        NavItem("sales:pipelines", _("Pipelines"), "⇶", "config.manage"),
-        NavItem("audit:log", _("Audit log"), "☰", "audit.view"),
-        NavItem("audit:recycle_bin", _("Recycle bin"), "♻", "recycle.manage"),
+        NavItem("accounts:users", _("Users"), "org.manage"),
+        NavItem("accounts:departments", _("Departments"), "org.manage"),
+        NavItem("accounts:roles", _("Roles"), "org.manage"),
+        NavItem("customers:settings", _("Customer settings"), "config.manage"),
+        NavItem("sales:pipelines", _("Pipelines"), "config.manage"),
+        NavItem("audit:log", _("Audit log"), "audit.view"),
+        NavItem("audit:recycle_bin", _("Recycle bin"), "recycle.manage"),
     )),
 )
 
@@ -64,7 +63,7 @@ def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
             except NoReverseMatch:
                 continue
             active = current_path == url or (url != "/" and current_path.startswith(url))
-            items.append({"url": url, "label": item.label, "icon": item.icon, "active": active})
+            items.append({"url": url, "label": item.label, "active": active})
         if items:
             sections.append({"label": section.label, "items": items})
     return sections
