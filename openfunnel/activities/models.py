@@ -135,3 +135,13 @@ class Reminder(models.Model):
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["notified_at", "due_at"], name="reminder_due"),
                    models.Index(fields=["user", "done_at", "due_at"], name="reminder_user_open")]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def url(self) -> str:
+        """The page of the customer or lead this reminder is about ("" when that page is not there)."""
+        from openfunnel.activities.links import record_url
+
+        return record_url(customer_id=self.customer_id, lead_id=self.lead_id)

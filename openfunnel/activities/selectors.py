@@ -1,0 +1,183 @@
+"""Reads of follow-ups, attachments, tasks and reminders, always starting from the actor's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from openfunnel.accounts.scope import owner_q
+from openfunnel.activities.models import Activity, Attachment, Reminder, Task
+from openfunnel.core.api import parse_id
+from openfunnel.core.errors import NotFound
+
+
+def _customer_q(actor: Any, prefix: str) -> Q:
+    from openfunnel.customers.selectors import customer_scope_q
+
+    return customer_scope_q(actor, prefix=prefix) & Q(**{f"{prefix}deleted_at__isnull": True})
+
+
+def _lead_q(actor: Any, prefix: str) -> Q:
+    return owner_q(actor, f"{prefix}owner") & Q(**{f"{prefix}owner__isnull": False,
+                                                    f"{prefix}deleted_at__isnull": True})
+
+
+def activity_scope_q(actor: Any, prefix: str = "") -> Q:
+    """Follow-ups the actor sees: on a visible customer, on a visible lead, or written by the actor."""
+    return (Q(**{f"{prefix}customer__isnull": False}) & _customer_q(actor, f"{prefix}customer__")) \
+        | (Q(**{f"{prefix}lead__isnull": False}) & _lead_q(actor, f"{prefix}lead__")) \
+        | Q(**{f"{prefix}author_id": actor.pk})
+
+
+def activities_visible_to(actor: Any) -> QuerySet[Activity]:
+    """Every follow-up the actor may see (not deleted), with what lists and serializers show."""
+    return (Activity.objects.filter(activity_scope_q(actor), deleted_at__isnull=True)
+            .select_related("author", "customer", "lead", "contact")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+                              "mentions"))
+
+
+def activity_get(*, actor: Any, id: Any) -> Activity:
+    """One visible follow-up; NotFound when missing, deleted or out of scope."""
+    activity = activities_visible_to(actor).filter(pk=parse_id(id)).first()
+    if activity is None:
+        raise NotFound()
+    return activity
+
+
+def attachment_scope_q(actor: Any) -> Q:
+    """Attachments of a visible follow-up; customer- or lead-level files of a visible customer or lead."""
+    on_activity = Q(activity__isnull=False, activity__deleted_at__isnull=True) & activity_scope_q(actor, "activity__")
+    on_customer = Q(activity__isnull=True, customer__isnull=False) & _customer_q(actor, "customer__")
+    on_lead = Q(activity__isnull=True, customer__isnull=True, lead__isnull=False) & _lead_q(actor, "lead__")
+    return on_activity | on_customer | on_lead
+
+
+def attachments_visible_to(actor: Any) -> QuerySet[Attachment]:
+    """Every attachment whose parent the actor may see."""
+    return Attachment.objects.filter(attachment_scope_q(actor)).select_related("uploaded_by")
+
+
+def attachment_get(*, actor: Any, id: Any) -> Attachment:
+    """One attachment the actor may download; NotFound otherwise."""
+    attachment = attachments_visible_to(actor).filter(pk=parse_id(id)).first()
+    if attachment is None:
+        raise NotFound()
+    return attachment
+
+
+def task_scope_q(actor: Any) -> Q:
+    return Q(assignee_id=actor.pk) | Q(created_by_id=actor.pk) | owner_q(actor, "assignee")
+
+
+def tasks_visible_to(actor: Any) -> QuerySet[Task]:
+    """Tasks assigned to or created by the actor, or assigned to someone within the actor's scope."""
+    return Task.objects.filter(task_scope_q(actor)).select_related("assignee", "created_by", "customer", "lead",
+                                                                   "contact")
+
+
+def task_get(*, actor: Any, id: Any) -> Task:
+    """One visible task; NotFound when missing or out of scope."""
+    task = tasks_visible_to(actor).filter(pk=parse_id(id)).first()
+    if task is None:
+        raise NotFound()
+    return task
+
+
+def reminders_of(actor: Any) -> QuerySet[Reminder]:
+    """The actor's own reminders (nobody sees another user's)."""
+    return Reminder.objects.filter(user_id=actor.pk).select_related("customer", "lead", "task", "activity")
+
+
+def reminder_get(*, actor: Any, id: Any) -> Reminder:
+    reminder = reminders_of(actor).filter(pk=parse_id(id)).first()
+    if reminder is None:
+        raise NotFound()
+    return reminder
+
+
+@dataclass
+class MyDay:
+    """What the "my day" page shows the actor for `today` (their time zone's day)."""
+
+    today: dt.date
+    due_customers: list[Any] = field(default_factory=list)
+    overdue_customers: list[Any] = field(default_factory=list)
+    due_leads: list[Any] = field(default_factory=list)
+    overdue_leads: list[Any] = field(default_factory=list)
+    due_reminders: list[Reminder] = field(default_factory=list)
+    overdue_reminders: list[Reminder] = field(default_factory=list)
+    tasks_today: list[Task] = field(default_factory=list)
+    tasks_overdue: list[Task] = field(default_factory=list)
+    tasks_upcoming: list[Task] = field(default_factory=list)
+    follow_ups_today: int = 0
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return {
+            "due": len(self.due_customers) + len(self.due_leads) + len(self.due_reminders),
+            "overdue": len(self.overdue_customers) + len(self.overdue_leads) + len(self.overdue_reminders),
+            "tasks_today": len(self.tasks_today),
+            "tasks_overdue": len(self.tasks_overdue),
+            "tasks_upcoming": len(self.tasks_upcoming),
+            "follow_ups_today": self.follow_ups_today,
+        }
+
+
+MY_DAY_LIMIT = 50
+
+
+def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
+    """The actor's own agenda for the local day of `now`: what is due today, what was due before today and
+    is still open, and tasks of the next 7 days (own records only)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + dt.timedelta(days=1)
+    day = MyDay(today=start.date())
+
+    from openfunnel.customers.models import Customer
+
+    # A planned follow-up counts as done once a follow-up was logged at or after its time.
+    pending = Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=F("next_follow_up_at"))
+    customers = (Customer.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
+                                         next_follow_up_at__isnull=False)
+                 .select_related("level").order_by("next_follow_up_at", "id"))
+    day.due_customers = list(customers.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)[:MY_DAY_LIMIT])
+    day.overdue_customers = list(customers.filter(next_follow_up_at__lt=start)[:MY_DAY_LIMIT])
+    try:
+        from openfunnel.leads.models import Lead
+    except ImportError:  # pragma: no cover - the leads app is always installed
+        Lead = None
+    if Lead is not None:
+        leads = (Lead.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
+                                     next_follow_up_at__isnull=False)
+                 .exclude(status__in=["converted", "invalid"]).order_by("next_follow_up_at", "id"))
+        day.due_leads = list(leads.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)[:MY_DAY_LIMIT])
+        day.overdue_leads = list(leads.filter(next_follow_up_at__lt=start)[:MY_DAY_LIMIT])
+
+    reminders = reminders_of(actor).filter(done_at__isnull=True).order_by("due_at", "id")
+    # A follow-up reminder of a customer or lead already listed above would only repeat it.
+    listed_customers = {c.pk for c in day.due_customers + day.overdue_customers}
+    listed_leads = {lead.pk for lead in day.due_leads + day.overdue_leads}
+
+    def fresh(rows: QuerySet[Reminder]) -> list[Reminder]:
+        return [r for r in rows[:MY_DAY_LIMIT * 2]
+                if not (r.task_id is None and (r.customer_id in listed_customers or r.lead_id in listed_leads))
+                ][:MY_DAY_LIMIT]
+
+    day.due_reminders = fresh(reminders.filter(due_at__gte=start, due_at__lt=end))
+    day.overdue_reminders = fresh(reminders.filter(due_at__lt=start))
+
+    tasks = tasks_visible_to(actor).filter(assignee_id=actor.pk, status=Task.Status.OPEN, due_at__isnull=False)
+    day.tasks_overdue = list(tasks.filter(due_at__lt=start).order_by("due_at", "id")[:MY_DAY_LIMIT])
+    day.tasks_today = list(tasks.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "id")[:MY_DAY_LIMIT])
+    day.tasks_upcoming = list(tasks.filter(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))
+                              .order_by("due_at", "id")[:MY_DAY_LIMIT])
+    day.follow_ups_today = Activity.objects.filter(author_id=actor.pk, deleted_at__isnull=True,
+                                                   occurred_at__gte=start, occurred_at__lt=end).count()
+    return day

@@ -1,0 +1,35 @@
+"""Fixtures of the activities tests: a customer for alice, one for carol (another department)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from openfunnel.customers.services import contact_create, customer_create
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def alice_customer(personas: Any) -> Any:
+    return customer_create(actor=personas.alice, name="Hangzhou Alpha Valves")
+
+
+@pytest.fixture
+def alice_contact(personas: Any, alice_customer: Any) -> Any:
+    return contact_create(actor=personas.alice, customer=alice_customer, name="Wang Wei")
+
+
+@pytest.fixture
+def carol_customer(personas: Any) -> Any:
+    return customer_create(actor=personas.carol, name="Harbin Northern Steel")
+
+
+def upload(name: str = "notes.txt", content: bytes = b"hello", content_type: str = "text/plain") -> Any:
+    return SimpleUploadedFile(name, content, content_type=content_type)
