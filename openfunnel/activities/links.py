@@ -58,7 +58,11 @@ def customer_editable(actor: Any, customer: Any) -> bool:
 
 
 def lead_editable(actor: Any, lead: Any) -> bool:
-    """A lead may be changed by whoever has leads.edit and sees its owner (pool leads: leads.edit)."""
-    from openfunnel.accounts.scope import can_see_owner, has_perm
+    """A lead may be changed by whoever has leads.edit and sees it (the leads app's own rule)."""
+    try:
+        from openfunnel.leads.selectors import lead_can_edit
+    except ImportError:  # pragma: no cover - older leads app
+        from openfunnel.accounts.scope import can_see_owner, has_perm
 
-    return has_perm(actor, "leads.edit") and (lead.owner_id is None or can_see_owner(actor, lead.owner_id))
+        return has_perm(actor, "leads.edit") and lead.owner_id is not None and can_see_owner(actor, lead.owner_id)
+    return lead_can_edit(actor, lead)

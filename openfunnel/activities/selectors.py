@@ -22,8 +22,14 @@ def _customer_q(actor: Any, prefix: str) -> Q:
 
 
 def _lead_q(actor: Any, prefix: str) -> Q:
-    return owner_q(actor, f"{prefix}owner") & Q(**{f"{prefix}owner__isnull": False,
-                                                    f"{prefix}deleted_at__isnull": True})
+    """Leads the actor sees, by the leads app's own rule (owner within scope; the pool for assigners)."""
+    try:
+        from openfunnel.leads.selectors import lead_scope_q
+    except ImportError:  # pragma: no cover - older leads app: owners within the scope only
+        scope = owner_q(actor, f"{prefix}owner") & Q(**{f"{prefix}owner__isnull": False})
+    else:
+        scope = lead_scope_q(actor, prefix=prefix)
+    return scope & Q(**{f"{prefix}deleted_at__isnull": True})
 
 
 def activity_scope_q(actor: Any, prefix: str = "") -> Q:

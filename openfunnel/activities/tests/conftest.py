@@ -33,3 +33,18 @@ def carol_customer(personas: Any) -> Any:
 
 def upload(name: str = "notes.txt", content: bytes = b"hello", content_type: str = "text/plain") -> Any:
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@pytest.fixture
+def alice_lead(personas: Any) -> Any:
+    from openfunnel.leads.models import Lead
+
+    return Lead.objects.create(company="Ningbo Lead Plastics", company_key="ningbo lead plastics",
+                               owner=personas.alice)
+
+
+@pytest.fixture
+def carol_lead(personas: Any) -> Any:
+    from openfunnel.leads.models import Lead
+
+    return Lead.objects.create(company="Dalian Far Fisheries", company_key="dalian far fisheries", owner=personas.carol)
