@@ -1,0 +1,31 @@
+from openfunnel.activities.services import activity_create
+from openfunnel.activities.tests.conftest import upload
+
+
+def test_download_only_for_those_who_see_the_parent(personas, web_as, alice_customer):
+    activity = activity_create(actor=personas.alice, kind="call", content="x", customer=alice_customer,
+                               files=[upload("quote.txt", b"secret price")])
+    attachment = activity.attachments.get()
+    url = f"/attachments/{attachment.pk}/"
+    response = web_as(personas.alice).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"secret price"
+    assert "quote.txt" in response["Content-Disposition"]
+    assert web_as(personas.manager).get(url).status_code == 200
+    assert web_as(personas.carol).get(url).status_code == 404  # another department's rep
+    assert web_as(personas.bob).get(url).status_code == 404    # same team, but not his customer
+    assert web_as(personas.alice).get("/attachments/999999/").status_code == 404
+
+
+def test_deleted_follow_up_hides_its_files(personas, web_as, alice_customer):
+    from openfunnel.activities.services import activity_delete
+
+    activity = activity_create(actor=personas.alice, kind="call", content="x", customer=alice_customer,
+                               files=[upload()])
+    attachment = activity.attachments.get()
+    activity_delete(actor=personas.alice, activity=activity)
+    assert web_as(personas.alice).get(f"/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_anonymous_is_sent_to_login(db, client):
+    response = client.get("/attachments/1/")
+    assert response.status_code == 302 and "login" in response["Location"]

@@ -1,0 +1,57 @@
+import datetime as dt
+
+from django.utils import timezone
+
+from openfunnel.activities.models import Reminder
+from openfunnel.activities.selectors import my_day
+from openfunnel.activities.services import activity_create, task_create
+from openfunnel.customers.models import Customer
+
+
+def test_my_day_contents(personas, web_as, alice_customer, carol_customer):
+    now = timezone.localtime()
+    today_later = now.replace(hour=23, minute=0, second=0, microsecond=0)
+    Customer.objects.filter(pk=alice_customer.pk).update(next_follow_up_at=today_later)
+    from openfunnel.customers.services import customer_create
+
+    late = customer_create(actor=personas.alice, name="Overdue Metals")
+    Customer.objects.filter(pk=late.pk).update(next_follow_up_at=now - dt.timedelta(days=2))
+    Customer.objects.filter(pk=carol_customer.pk).update(next_follow_up_at=today_later)  # not alice's
+    task_create(actor=personas.alice, title="Today's task", due_at=today_later)
+    task_create(actor=personas.alice, title="Late task", due_at=now - dt.timedelta(days=1))
+    task_create(actor=personas.alice, title="Next week task", due_at=now + dt.timedelta(days=3))
+    task_create(actor=personas.alice, title="Far task", due_at=now + dt.timedelta(days=30))
+    Reminder.objects.create(user=personas.alice, due_at=now - dt.timedelta(days=1), message="Old reminder")
+
+    day = my_day(actor=personas.alice)
+    assert day.due_customers == [alice_customer] and day.overdue_customers == [late]
+    assert [t.title for t in day.tasks_today] == ["Today's task"]
+    assert [t.title for t in day.tasks_overdue] == ["Late task"]
+    assert [t.title for t in day.tasks_upcoming] == ["Next week task"]
+    assert [r.message for r in day.overdue_reminders] == ["Old reminder"]
+    assert day.stats["tasks_overdue"] == 1 and day.stats["overdue"] == 2
+
+    page = web_as(personas.alice).get("/my-day/")
+    assert page.status_code == 200
+    for text in (b"Hangzhou Alpha Valves", b"Overdue Metals", b"Today&#x27;s task", b"Late task", b"Next week task",
+                 b"Old reminder"):
+        assert text in page.content, text
+    assert b"Harbin Northern Steel" not in page.content and b"Far task" not in page.content
+    assert web_as(personas.alice).get("/").url == "/my-day/"
+
+
+def test_a_follow_up_after_the_planned_time_clears_it(personas, alice_customer):
+    Customer.objects.filter(pk=alice_customer.pk).update(next_follow_up_at=timezone.now() - dt.timedelta(days=2))
+    assert my_day(actor=personas.alice).overdue_customers == [alice_customer]
+    activity_create(actor=personas.alice, kind="call", content="done", customer=alice_customer)
+    assert my_day(actor=personas.alice).overdue_customers == []
+
+
+def test_reminder_done(personas, web_as):
+    reminder = Reminder.objects.create(user=personas.alice, due_at=timezone.now() - dt.timedelta(days=1),
+                                       message="Call back")
+    assert web_as(personas.bob).post(f"/reminders/{reminder.pk}/done/").status_code == 404
+    assert web_as(personas.alice).post(f"/reminders/{reminder.pk}/done/", HTTP_HX_REQUEST="true").status_code == 200
+    reminder.refresh_from_db()
+    assert reminder.done_at is not None
+    assert my_day(actor=personas.alice).overdue_reminders == []
