@@ -11,6 +11,15 @@ from openfunnel.customers.services import contact_create, customer_create
 
 
 @pytest.fixture(autouse=True)
+def english() -> Any:
+    """Services called outside a request speak the default language (Chinese); tests read English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -55,3 +55,13 @@ def test_reminder_done(personas, web_as):
     reminder.refresh_from_db()
     assert reminder.done_at is not None
     assert my_day(actor=personas.alice).overdue_reminders == []
+
+
+def test_pages_are_translated(personas):
+    from django.test import Client
+
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    browser.force_login(personas.alice)
+    assert "今日待跟进" in browser.get("/my-day/").content.decode()
+    assert "新建任务" in browser.get("/tasks/").content.decode()
+    assert "未读" in browser.get("/notifications/").content.decode()
