@@ -40,7 +40,7 @@ class Campaign(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("leads:campaign_edit", args=[self.pk])
+        return reverse("leads:campaign_detail", args=[self.pk])
 
 
 class Lead(TimeStampedModel, SoftDeleteModel, VersionedModel):
@@ -87,3 +87,10 @@ class Lead(TimeStampedModel, SoftDeleteModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.company
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:detail", args=[self.pk])
+
+    @property
+    def is_converted(self) -> bool:
+        return self.status == self.Status.CONVERTED

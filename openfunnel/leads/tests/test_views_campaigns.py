@@ -11,7 +11,8 @@ def test_campaign_pages(personas, web_as):
     listing = browser.get("/campaigns/")
     assert b"Expo" in listing.content
     campaign = Campaign.objects.get()
-    assert browser.post(f"/campaigns/{campaign.pk}/", {"name": "Expo 2", "channel": "other", "cost": "5"}).status_code == 302
+    saved = browser.post(f"/campaigns/{campaign.pk}/edit/", {"name": "Expo 2", "channel": "other", "cost": "5"})
+    assert saved.status_code == 302 and saved.url == f"/campaigns/{campaign.pk}/"
     campaign.refresh_from_db()
     assert campaign.name == "Expo 2"
 

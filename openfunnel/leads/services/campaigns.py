@@ -1,4 +1,4 @@
-"""Writes of leads and campaigns: one function per use case (actor, permission, validation, transaction, audit)."""
+"""Writes of campaigns: one function per use case (actor, permission, validation, transaction, audit)."""
 
 from __future__ import annotations
 
