@@ -121,15 +121,16 @@ class MyDay:
     tasks_overdue: list[Task] = field(default_factory=list)
     tasks_upcoming: list[Task] = field(default_factory=list)
     follow_ups_today: int = 0
+    counts: dict[str, int] = field(default_factory=dict)   # full counts; the lists stop at MY_DAY_LIMIT
 
     @property
     def stats(self) -> dict[str, int]:
         return {
-            "due": len(self.due_customers) + len(self.due_leads) + len(self.due_reminders),
-            "overdue": len(self.overdue_customers) + len(self.overdue_leads) + len(self.overdue_reminders),
-            "tasks_today": len(self.tasks_today),
-            "tasks_overdue": len(self.tasks_overdue),
-            "tasks_upcoming": len(self.tasks_upcoming),
+            "due": self.counts.get("due_records", 0) + len(self.due_reminders),
+            "overdue": self.counts.get("overdue_records", 0) + len(self.overdue_reminders),
+            "tasks_today": self.counts.get("tasks_today", 0),
+            "tasks_overdue": self.counts.get("tasks_overdue", 0),
+            "tasks_upcoming": self.counts.get("tasks_upcoming", 0),
             "follow_ups_today": self.follow_ups_today,
         }
 
@@ -137,34 +138,44 @@ class MyDay:
 MY_DAY_LIMIT = 50
 
 
+def _count(shown: list[Any], rows: QuerySet) -> int:
+    """How many rows there are: the list's length unless it was cut at the limit."""
+    return len(shown) if len(shown) < MY_DAY_LIMIT else rows.count()
+
+
 def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
     """The actor's own agenda for the local day of `now`: what is due today, what was due before today and
     is still open, and tasks of the next 7 days (own records only)."""
+    from openfunnel.customers.models import Customer
+    from openfunnel.leads.models import Lead
+
     now = now or timezone.now()
     local = timezone.localtime(now)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     end = start + dt.timedelta(days=1)
     day = MyDay(today=start.date())
 
-    from openfunnel.customers.models import Customer
-
     # A planned follow-up counts as done once a follow-up was logged at or after its time.
     pending = Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=F("next_follow_up_at"))
     customers = (Customer.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
                                          next_follow_up_at__isnull=False)
                  .select_related("level").order_by("next_follow_up_at", "id"))
-    day.due_customers = list(customers.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)[:MY_DAY_LIMIT])
-    day.overdue_customers = list(customers.filter(next_follow_up_at__lt=start)[:MY_DAY_LIMIT])
-    try:
-        from openfunnel.leads.models import Lead
-    except ImportError:  # pragma: no cover - the leads app is always installed
-        Lead = None
-    if Lead is not None:
-        leads = (Lead.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
-                                     next_follow_up_at__isnull=False)
-                 .exclude(status__in=["converted", "invalid"]).order_by("next_follow_up_at", "id"))
-        day.due_leads = list(leads.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)[:MY_DAY_LIMIT])
-        day.overdue_leads = list(leads.filter(next_follow_up_at__lt=start)[:MY_DAY_LIMIT])
+    due_customers = customers.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
+    overdue_customers = customers.filter(next_follow_up_at__lt=start)
+    day.due_customers = list(due_customers[:MY_DAY_LIMIT])
+    day.overdue_customers = list(overdue_customers[:MY_DAY_LIMIT])
+    due_count = _count(day.due_customers, due_customers)
+    overdue_count = _count(day.overdue_customers, overdue_customers)
+
+    leads = (Lead.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
+                                 next_follow_up_at__isnull=False)
+             .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("next_follow_up_at", "id"))
+    due_leads = leads.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
+    overdue_leads = leads.filter(next_follow_up_at__lt=start)
+    day.due_leads = list(due_leads[:MY_DAY_LIMIT])
+    day.overdue_leads = list(overdue_leads[:MY_DAY_LIMIT])
+    due_count += _count(day.due_leads, due_leads)
+    overdue_count += _count(day.overdue_leads, overdue_leads)
 
     reminders = reminders_of(actor).filter(done_at__isnull=True).order_by("due_at", "id")
     # A follow-up reminder of a customer or lead already listed above would only repeat it.
@@ -179,11 +190,16 @@ def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
     day.due_reminders = fresh(reminders.filter(due_at__gte=start, due_at__lt=end))
     day.overdue_reminders = fresh(reminders.filter(due_at__lt=start))
 
-    tasks = tasks_visible_to(actor).filter(assignee_id=actor.pk, status=Task.Status.OPEN, due_at__isnull=False)
-    day.tasks_overdue = list(tasks.filter(due_at__lt=start).order_by("due_at", "id")[:MY_DAY_LIMIT])
-    day.tasks_today = list(tasks.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "id")[:MY_DAY_LIMIT])
-    day.tasks_upcoming = list(tasks.filter(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))
-                              .order_by("due_at", "id")[:MY_DAY_LIMIT])
+    tasks = (tasks_visible_to(actor).filter(assignee_id=actor.pk, status=Task.Status.OPEN, due_at__isnull=False)
+             .order_by("due_at", "id"))
+    groups = {"tasks_overdue": tasks.filter(due_at__lt=start),
+              "tasks_today": tasks.filter(due_at__gte=start, due_at__lt=end),
+              "tasks_upcoming": tasks.filter(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))}
+    for name, rows in groups.items():
+        shown = list(rows[:MY_DAY_LIMIT])
+        setattr(day, name, shown)
+        day.counts[name] = _count(shown, rows)
+    day.counts["due_records"], day.counts["overdue_records"] = due_count, overdue_count
     day.follow_ups_today = Activity.objects.filter(author_id=actor.pk, deleted_at__isnull=True,
                                                    occurred_at__gte=start, occurred_at__lt=end).count()
     return day

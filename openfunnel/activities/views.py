@@ -147,6 +147,9 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_safe_next(request, request.POST.get("next"), back))
 
 
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+
+
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     try:
@@ -154,9 +157,10 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
         handle = attachment.file.open("rb")
     except (NotFound, FileNotFoundError, OSError):
         raise Http404() from None
-    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    # The uploader chose the content type: only types a browser cannot run script from are shown inline.
+    inline = attachment.content_type in INLINE_TYPES
     response = FileResponse(handle, as_attachment=not inline, filename=attachment.name,
-                            content_type=attachment.content_type or "application/octet-stream")
+                            content_type=attachment.content_type if inline else "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -48,7 +48,8 @@ def reminder_notify(*, reminder_id: int, now: dt.datetime) -> bool:
 
 def due_reminder_ids(*, now: dt.datetime, batch: int) -> list[int]:
     """Ids of up to `batch` due, not yet notified reminders; rows other workers hold are skipped."""
-    rows = Reminder.objects.filter(due_at__lte=now, notified_at__isnull=True, done_at__isnull=True).order_by("due_at", "id")
+    rows = (Reminder.objects.filter(due_at__lte=now, notified_at__isnull=True, done_at__isnull=True)
+            .order_by("due_at", "id"))
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True)
     return list(rows.values_list("id", flat=True)[:batch])

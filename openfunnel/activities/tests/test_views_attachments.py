@@ -29,3 +29,15 @@ def test_deleted_follow_up_hides_its_files(personas, web_as, alice_customer):
 def test_anonymous_is_sent_to_login(db, client):
     response = client.get("/attachments/1/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_active_content_is_never_served_inline(personas, web_as, alice_customer):
+    activity = activity_create(actor=personas.alice, kind="call", content="x", customer=alice_customer,
+                               files=[upload("x.svg", b"<svg onload=alert(1)>", "image/svg+xml"),
+                                      upload("p.png", b"\x89PNG", "image/png")])
+    svg, png = activity.attachments.order_by("name")[1], activity.attachments.order_by("name")[0]
+    browser = web_as(personas.alice)
+    response = browser.get(f"/attachments/{svg.pk}/")
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert browser.get(f"/attachments/{png.pk}/")["Content-Type"] == "image/png"
