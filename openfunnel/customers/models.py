@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from openfunnel.core.choices import CompanySize, Industry, Source
@@ -86,6 +87,9 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
 
 class CustomerShare(models.Model):
     """A collaborator: another user who may read (or also edit) the customer."""
@@ -129,6 +133,9 @@ class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:contact_detail", args=[self.pk])
 
 
 class DedupSettings(models.Model):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
 
 from openfunnel.accounts.scope import has_perm, visible_owner_ids
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound, PermissionDenied
-from openfunnel.customers.models import Contact, Customer, CustomerShare
+from openfunnel.customers.models import Contact, Customer, CustomerLevel, CustomerShare, DedupSettings, Tag
 
 
 def customer_scope_q(actor: Any, prefix: str = "") -> Q:
@@ -35,13 +37,25 @@ def customer_get(*, actor: Any, id: Any) -> Customer:
     return customer
 
 
-def customer_can_edit(actor: Any, customer: Customer) -> bool:
-    if not has_perm(actor, "customers.edit"):
-        return False
+def customer_in_role_scope(actor: Any, customer: Customer) -> bool:
+    """True when the customer's owner is within the actor's role scope (a share alone does not count)."""
     ids = visible_owner_ids(actor)
-    if ids is None or customer.owner_id in ids:
+    return ids is None or customer.owner_id in ids
+
+
+def customer_write_access(actor: Any, customer: Customer) -> bool:
+    """The actor may change the record: owner within the role's scope, or a collaborator allowed to edit.
+
+    Says nothing about the action's permission (customers.edit, contacts.edit, ...): callers check it.
+    """
+    if customer_in_role_scope(actor, customer):
         return True
     return CustomerShare.objects.filter(customer=customer, user_id=actor.pk, can_edit=True).exists()
+
+
+def customer_can_edit(actor: Any, customer: Customer) -> bool:
+    """customers.edit plus write access to this customer."""
+    return has_perm(actor, "customers.edit") and customer_write_access(actor, customer)
 
 
 def customer_get_for_edit(*, actor: Any, id: Any) -> Customer:
@@ -52,14 +66,334 @@ def customer_get_for_edit(*, actor: Any, id: Any) -> Customer:
     return customer
 
 
+def _shares_prefetch() -> Prefetch:
+    return Prefetch("shares", queryset=CustomerShare.objects.select_related("user").order_by("id"))
+
+
+def customer_list(*, actor: Any) -> QuerySet[Customer]:
+    """The actor's visible customers with everything a list row shows, fetched in a fixed number of queries."""
+    return (customers_visible_to(actor).select_related("owner", "level", "campaign")
+            .prefetch_related("tags", _shares_prefetch()))
+
+
+def customer_detail(*, actor: Any, id: Any) -> Customer:
+    """One visible customer for the 360° page and the API detail (tags and collaborators prefetched)."""
+    customer = customer_list(actor=actor).filter(pk=parse_id(id)).first()
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def customers_deleted(actor: Any) -> QuerySet[Customer]:
+    """Deleted customers the actor could see before they were deleted (the recycle bin)."""
+    return (Customer.objects.filter(customer_scope_q(actor), deleted_at__isnull=False)
+            .select_related("owner", "deleted_by").order_by("-deleted_at", "-id"))
+
+
+def customer_collaborators(*, actor: Any, customer: Customer) -> list[CustomerShare]:
+    """The collaborators of a customer the actor already holds (fetched through a scoped selector)."""
+    cache = getattr(customer, "_prefetched_objects_cache", {})
+    if "shares" in cache:
+        return list(customer.shares.all())
+    return list(CustomerShare.objects.filter(customer=customer).select_related("user").order_by("id"))
+
+
+def customer_can_share(actor: Any, customer: Customer) -> bool:
+    """The owner and the editors of a customer may add or remove collaborators (with customers.share)."""
+    return has_perm(actor, "customers.share") and customer_write_access(actor, customer)
+
+
+def customer_can_transfer(actor: Any, customer: Customer) -> bool:
+    return has_perm(actor, "customers.transfer") and customer_in_role_scope(actor, customer)
+
+
+def customer_can_delete(actor: Any, customer: Customer) -> bool:
+    return has_perm(actor, "customers.delete") and customer_write_access(actor, customer)
+
+
+# --- contacts ---------------------------------------------------------------------------------------
+
 def contacts_visible_to(actor: Any) -> QuerySet[Contact]:
     """Contacts of the customers the actor may see."""
     return Contact.objects.filter(customer_scope_q(actor, prefix="customer__"), deleted_at__isnull=True,
                                   customer__deleted_at__isnull=True)
 
 
+def contact_list(*, actor: Any) -> QuerySet[Contact]:
+    """Visible contacts with their customer (and its owner) joined for list rows."""
+    return contacts_visible_to(actor).select_related("customer", "customer__owner")
+
+
 def contact_get(*, actor: Any, id: Any) -> Contact:
-    contact = contacts_visible_to(actor).select_related("customer").filter(pk=parse_id(id)).first()
+    """One visible contact; NotFound when missing, deleted or its customer is out of scope."""
+    contact = contacts_visible_to(actor).select_related("customer", "customer__owner").filter(
+        pk=parse_id(id)).first()
     if contact is None:
         raise NotFound()
     return contact
+
+
+def customer_contacts(*, actor: Any, customer: Customer) -> QuerySet[Contact]:
+    """The contacts of one customer (primary first), within the actor's scope."""
+    return contacts_visible_to(actor).filter(customer_id=customer.pk).select_related("customer")
+
+
+def contacts_deleted(actor: Any) -> QuerySet[Contact]:
+    """Deleted contacts (of customers the actor may see) for the recycle bin."""
+    return (Contact.objects.filter(customer_scope_q(actor, prefix="customer__"), deleted_at__isnull=False)
+            .select_related("customer", "deleted_by").order_by("-deleted_at", "-id"))
+
+
+# --- timeline ---------------------------------------------------------------------------------------
+
+def customer_events(*, actor: Any, customer: Customer) -> QuerySet[Any]:
+    """Every event on the customer's timeline, newest first. NotFound if the actor may not see the customer."""
+    from openfunnel.audit.models import Event
+
+    if not customers_visible_to(actor).filter(pk=customer.pk).exists():
+        raise NotFound()
+    return Event.objects.filter(customer_id=customer.pk).select_related("actor").order_by("-at", "-id")
+
+
+def customer_timeline(*, actor: Any, customer: Customer, page: Any = 1, page_size: int = 20) -> Page:
+    """One page of the customer's timeline (newest first); a garbled page number reads as the first page."""
+    paginator = Paginator(customer_events(actor=actor, customer=customer), page_size)
+    number = page if str(page).isdigit() and int(str(page)) >= 1 else 1
+    return paginator.get_page(min(int(number), max(paginator.num_pages, 1)))
+
+
+@dataclass
+class TimelineChange:
+    field: str
+    label: Any
+    before: Any
+    after: Any
+
+
+@dataclass
+class TimelineEntry:
+    event: Any
+    label: Any
+    is_follow_up: bool = False
+    kind: str = ""
+    kind_label: Any = ""
+    content: str = ""
+    occurred_at: Any = None
+    changes: list[TimelineChange] = field(default_factory=list)
+
+
+def _field_labels() -> dict[str, dict[str, Any]]:
+    labels: dict[str, dict[str, Any]] = {}
+    for model in (Customer, Contact):
+        labels[model._meta.model_name or ""] = {f.name: f.verbose_name for f in model._meta.get_fields()
+                                                if hasattr(f, "verbose_name")}
+    return labels
+
+
+def _choice_labels() -> dict[str, dict[str, Any]]:
+    choices: dict[str, dict[str, Any]] = {}
+    for model in (Customer, Contact):
+        for f in model._meta.fields:
+            if f.choices:
+                choices.setdefault(f.name, {}).update({str(k): v for k, v in f.flatchoices})
+    return choices
+
+
+def _follow_up_kinds() -> dict[str, Any]:
+    try:
+        from openfunnel.activities.models import Activity
+    except ImportError:  # pragma: no cover - the activities app is always installed
+        return {}
+    return {str(k): v for k, v in Activity.Kind.choices}
+
+
+def timeline_entries(events: Any) -> list[TimelineEntry]:
+    """Events as a timeline shows them: follow-ups with their content, edits with readable before/after.
+
+    Referenced ids in the diffs (owner, level, campaign) are named with one query per kind for the whole page.
+    """
+    from django.utils.dateparse import parse_datetime
+
+    from openfunnel.accounts.models import User
+    from openfunnel.audit.verbs import verb_label
+    from openfunnel.leads.models import Campaign
+
+    events = list(events)
+    wanted: dict[str, set[int]] = {"owner": set(), "level": set(), "campaign": set()}
+    for event in events:
+        for name, pair in (event.changes or {}).items():
+            if name in wanted and isinstance(pair, list):
+                wanted[name].update(v for v in pair if isinstance(v, int))
+    names: dict[str, dict[int, str]] = {
+        "owner": {u.pk: u.display_name for u in User.objects.filter(pk__in=wanted["owner"])} if wanted["owner"] else {},
+        "level": dict(CustomerLevel.objects.filter(pk__in=wanted["level"]).values_list("pk", "name"))
+        if wanted["level"] else {},
+        "campaign": dict(Campaign.objects.filter(pk__in=wanted["campaign"]).values_list("pk", "name"))
+        if wanted["campaign"] else {},
+    }
+    field_labels = _field_labels()
+    choices = _choice_labels()
+    kinds = _follow_up_kinds()
+
+    def show(name: str, value: Any) -> Any:
+        if value is None or value == "" or value == []:
+            return "—"
+        if name in names and isinstance(value, int):
+            return names[name].get(value, f"#{value}")
+        if isinstance(value, bool):
+            from django.utils.translation import gettext as _
+
+            return _("yes") if value else _("no")
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        if name in choices:
+            return choices[name].get(str(value), value)
+        return value
+
+    entries = []
+    for event in events:
+        data = event.data or {}
+        entry = TimelineEntry(event=event, label=verb_label(event.verb))
+        if "content" in data and ("activity_id" in data or event.object_type == "activity"):
+            entry.is_follow_up = True
+            entry.kind = str(data.get("kind", ""))
+            entry.kind_label = kinds.get(entry.kind, entry.kind)
+            entry.content = str(data.get("content", ""))
+            occurred = data.get("occurred_at")
+            entry.occurred_at = parse_datetime(occurred) if isinstance(occurred, str) else None
+        labels = field_labels.get(event.object_type, {})
+        for name, pair in (event.changes or {}).items():
+            if not isinstance(pair, list) or len(pair) != 2:
+                continue
+            entry.changes.append(TimelineChange(field=name, label=labels.get(name, name),
+                                                before=show(name, pair[0]), after=show(name, pair[1])))
+        entries.append(entry)
+    return entries
+
+
+def contact_events(*, actor: Any, contact: Contact) -> QuerySet[Any]:
+    """The history of one visible contact (its own events), newest first."""
+    from openfunnel.audit.models import Event
+
+    if not contacts_visible_to(actor).filter(pk=contact.pk).exists():
+        raise NotFound()
+    return (Event.objects.filter(object_type="contact", object_id=contact.pk).select_related("actor")
+            .order_by("-at", "-id"))
+
+
+# --- attachments --------------------------------------------------------------------------------------
+
+def customer_attachments(*, actor: Any, customer: Customer) -> QuerySet[Any]:
+    """Files attached to the customer itself or to its (not deleted) follow-ups."""
+    from openfunnel.activities.models import Attachment
+
+    if not customers_visible_to(actor).filter(pk=customer.pk).exists():
+        raise NotFound()
+    return (Attachment.objects.filter(Q(customer_id=customer.pk) |
+                                      Q(activity__customer_id=customer.pk, activity__deleted_at__isnull=True))
+            .select_related("uploaded_by", "activity").order_by("-uploaded_at", "-id"))
+
+
+# --- configuration and users ----------------------------------------------------------------------
+
+def levels_all() -> QuerySet[CustomerLevel]:
+    """Customer levels are company-wide reference data: every signed-in user sees them all."""
+    return CustomerLevel.objects.all()
+
+
+def levels_active() -> QuerySet[CustomerLevel]:
+    return CustomerLevel.objects.filter(is_active=True)
+
+
+def level_get(*, actor: Any, id: Any) -> CustomerLevel:
+    level = CustomerLevel.objects.filter(pk=parse_id(id)).first()
+    if level is None:
+        raise NotFound()
+    return level
+
+
+def tags_all() -> QuerySet[Tag]:
+    """Tags are company-wide reference data."""
+    return Tag.objects.all()
+
+
+def tag_get(*, actor: Any, id: Any) -> Tag:
+    tag = Tag.objects.filter(pk=parse_id(id)).first()
+    if tag is None:
+        raise NotFound()
+    return tag
+
+
+def dedup_settings_get() -> DedupSettings:
+    return DedupSettings.current()
+
+
+def users_for_transfer(actor: Any) -> QuerySet[Any]:
+    """Active users the actor may hand a customer to: those within the actor's data scope."""
+    from openfunnel.accounts.models import User
+
+    users = User.objects.filter(is_active=True).order_by("name", "username")
+    ids = visible_owner_ids(actor)
+    return users if ids is None else users.filter(pk__in=ids)
+
+
+def users_for_sharing(actor: Any) -> QuerySet[Any]:
+    """Active users a customer may be shared with (team selling crosses departments)."""
+    from openfunnel.accounts.models import User
+
+    return User.objects.filter(is_active=True).order_by("name", "username")
+
+
+def user_for_reference(id: Any) -> Any:
+    """Any user by id (active or not), e.g. to remove a deactivated collaborator; None when missing."""
+    from openfunnel.accounts.models import User
+
+    return User.objects.filter(pk=id).first()
+
+
+def campaign_for_reference(id: Any) -> Any:
+    """A campaign by id (campaigns are company-wide reference data); None when missing."""
+    from openfunnel.leads.models import Campaign
+
+    return Campaign.objects.filter(pk=id).first()
+
+
+def owners_for_filter(actor: Any) -> QuerySet[Any]:
+    """Owners offered in the customer list's filter: the users within the actor's scope."""
+    from openfunnel.accounts.models import User
+
+    users = User.objects.order_by("name", "username")
+    ids = visible_owner_ids(actor)
+    return users if ids is None else users.filter(pk__in=ids)
+
+
+# --- global search ------------------------------------------------------------------------------------
+
+def customers_search(actor: Any, query: str, limit: int) -> list[Any]:
+    """Global search over the actor's customers by name, phone, USCC or e-mail."""
+    from openfunnel.customers.dedup import normalize_phone
+    from openfunnel.web.search import SearchHit
+    from django.utils.translation import gettext as _
+
+    condition = Q(name__icontains=query) | Q(uscc__iexact=query.upper()) | Q(email__iexact=query)
+    phone = normalize_phone(query)
+    if phone:
+        condition |= Q(phone_key=phone)
+    rows = customers_visible_to(actor).filter(condition).select_related("owner").order_by("name", "id")[:limit]
+    return [SearchHit(kind=_("Customer"), title=c.name, url=c.get_absolute_url(),
+                      detail=c.owner.display_name if c.owner else "") for c in rows]
+
+
+def contacts_search(actor: Any, query: str, limit: int) -> list[Any]:
+    """Global search over the contacts of the actor's customers by name, phone, e-mail or WeChat."""
+    from openfunnel.customers.dedup import normalize_phone
+    from openfunnel.web.search import SearchHit
+    from django.utils.translation import gettext as _
+
+    condition = Q(name__icontains=query) | Q(email__iexact=query) | Q(wechat__iexact=query)
+    phone = normalize_phone(query)
+    if phone:
+        condition |= Q(phone_key=phone)
+    rows = contacts_visible_to(actor).filter(condition).select_related("customer").order_by("name", "id")[:limit]
+    return [SearchHit(kind=_("Contact"), title=c.name, url=c.get_absolute_url(),
+                      detail=" · ".join(x for x in (c.title, c.customer.name) if x)) for c in rows]
