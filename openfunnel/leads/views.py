@@ -261,7 +261,6 @@ def _render_detail(request: HttpRequest, lead: Lead, *, owner_form: LeadOwnerFor
         convert_form = LeadConvertForm(actor=actor, suggestions=suggestions)
     paginator = Paginator(selectors.lead_timeline(actor=actor, lead=lead), 25)
     history = paginator.get_page(request.GET.get("history"))
-    activity_panel = _activity_panel_available()
     return render(request, "leads/lead_detail.html", {
         "title": lead.company, "lead": lead, "status_badge": status_badge(lead),
         "can_edit": has_perm(actor, "leads.edit") and not lead.is_converted,
@@ -272,20 +271,8 @@ def _render_detail(request: HttpRequest, lead: Lead, *, owner_form: LeadOwnerFor
         "owner_form": owner_form, "owner_action": "transfer" if lead.owner_id else "assign",
         "convert_form": convert_form, "has_suggestions": bool(suggestions),
         "history": history, "entries": _timeline_entries(list(history.object_list)),
-        "customer_url": customer_url(lead.converted_customer_id), "activity_panel": activity_panel,
+        "customer_url": customer_url(lead.converted_customer_id),
     }, status=status)
-
-
-def _activity_panel_available() -> bool:
-    """The follow-up panel is an inclusion tag of the activities app (optional while it is being built)."""
-    from django.template import engines
-    from django.template.exceptions import TemplateSyntaxError
-
-    try:
-        engines["django"].from_string("{% load activities_tags %}")
-    except TemplateSyntaxError:
-        return False
-    return True
 
 
 @login_required

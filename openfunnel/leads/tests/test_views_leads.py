@@ -199,3 +199,13 @@ def test_global_search_respects_scope(personas, alice_lead, bob_lead):
     assert titles(personas.alice, "Beta") == []
     assert titles(personas.bob, "Beta") == ["Hangzhou Beta Pumps Co., Ltd."]
     assert titles(personas.manager, "13800138000") == ["上海星辰科技有限公司"]
+
+
+def test_detail_page_has_the_follow_up_panel_and_a_follow_up_marks_the_lead_contacted(personas, web_as, alice_lead):
+    from openfunnel.activities.services import activity_create
+
+    activity_create(actor=personas.alice, kind="call", content="Called about the catalogue", lead=alice_lead)
+    alice_lead.refresh_from_db()
+    assert alice_lead.status == "contacted" and alice_lead.last_follow_up_at is not None
+    html = web_as(personas.alice).get(f"/leads/{alice_lead.pk}/").content.decode()
+    assert 'data-testid="activity-panel"' in html and "Called about the catalogue" in html
