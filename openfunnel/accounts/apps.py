@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organization")
 
     def ready(self) -> None:
-        from openfunnel.accounts import events  # noqa: F401  (registers the event verbs)
+        from openfunnel.accounts import events, schema, signals  # noqa: F401  (event verbs, OpenAPI auth, login hooks)

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from openfunnel.accounts.permissions import DATA_SCOPES, SCOPE_SELF
+from openfunnel.accounts.permissions import BUILTIN_ROLES, DATA_SCOPES, SCOPE_SELF
+
+
+@cache
+def _builtin_default_names() -> dict[str, str]:
+    """The English names the built-in roles are created with (what the database holds until renamed)."""
+    with translation.override("en"):
+        return {code: str(spec["name"]) for code, spec in BUILTIN_ROLES.items()}
 
 
 class Department(models.Model):
@@ -36,6 +46,13 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """A built-in role still carrying its default name reads in the user's language; a renamed one as named."""
+        if self.is_builtin and self.code in BUILTIN_ROLES and self.name == _builtin_default_names().get(self.code):
+            return str(BUILTIN_ROLES[self.code]["name"])
         return self.name
 
 
@@ -77,13 +94,24 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.name or self.prefix} ({self.prefix}…)"
+
 
 class LoginFailure(models.Model):
     """Failed logins, counted across all worker processes for throttling."""
 
     username = models.CharField(max_length=150, db_index=True)
-    ip = models.CharField(max_length=45, blank=True)
+    ip = models.CharField(max_length=45, blank=True, db_index=True)
     at = models.DateTimeField(db_index=True)
+
+
+class UserSession(models.Model):
+    """Which session keys belong to which user, so that deactivation can end them at once on any session backend."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_keys")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
 
 class Preference(models.Model):

@@ -1,23 +1,323 @@
-"""Pages of the organization: login and logout, profile and tokens, departments, users, roles."""
+"""Pages of the organization: login and logout, profile and tokens, departments, users, roles.
+
+Thin adapters over the same services and selectors as the API.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from openfunnel.accounts import selectors, services
+from openfunnel.accounts.filters import UserFilter
+from openfunnel.accounts.forms import (
+    ApiTokenForm,
+    DepartmentForm,
+    LoginForm,
+    PasswordChangeForm,
+    RoleForm,
+    UserForm,
+)
+from openfunnel.accounts.models import User
+from openfunnel.accounts.permissions import PERMISSIONS
+from openfunnel.accounts.scope import require_perm
+from openfunnel.core.errors import DomainError
+from openfunnel.web.forms import render_form, submit_form
+from openfunnel.web.listing import Column, ListPage
+
+# --- sign-in ----------------------------------------------------------------------------------------
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 429 if getattr(form, "throttled", False) else 400
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
     pass
 
 
+# --- profile: own details, API tokens, password ---------------------------------------------------------
+
+
+def _profile_page(request: HttpRequest, *, token_form: ApiTokenForm | None = None,
+                  password_form: PasswordChangeForm | None = None, new_key: str | None = None,
+                  status: int = 200) -> HttpResponse:
+    return render(request, "accounts/profile.html", {
+        "title": _("My profile"),
+        "tokens": selectors.apitokens_of(actor=request.user),
+        "token_form": token_form or ApiTokenForm(),
+        "password_form": password_form or PasswordChangeForm(),
+        "new_key": new_key,
+    }, status=status)
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"title": _("My profile")})
+    return _profile_page(request)
+
+
+@login_required
+@require_POST
+def profile_token_create(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST)
+    created = submit_form(request, form, lambda data: services.apitoken_create(actor=request.user, **data))
+    if not created:
+        return _profile_page(request, token_form=form, status=400)
+    _token, key = created
+    # The key is rendered in this response only; it is never stored or shown again.
+    return _profile_page(request, new_key=key, status=201)
+
+
+@login_required
+@require_POST
+def profile_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    services.apitoken_revoke(actor=request.user, id=pk)
+    messages.success(request, _("The API token was revoked."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def profile_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST)
+    changed = submit_form(request, form, lambda data: services.user_password_change(
+        actor=request.user, current_password=data["current_password"], new_password=data["new_password"]))
+    if not changed:
+        return _profile_page(request, password_form=form, status=400)
+    update_session_auth_hash(request, changed)  # this session stays signed in; the others end
+    messages.success(request, _("Your password was changed."))
+    return redirect("accounts:profile")
+
+
+# --- departments ------------------------------------------------------------------------------------
+
+
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "org.manage")
+    return render(request, "accounts/departments.html", {
+        "title": _("Departments"), "rows": selectors.department_tree(actor=request.user)})
+
+
+@login_required
+def department_create(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "org.manage")
+    initial = {"parent": request.GET.get("parent")} if request.GET.get("parent", "").isdigit() else None
+    form = DepartmentForm(request.POST or None, actor=request.user, initial=initial)
+    department = submit_form(request, form, lambda data: services.department_create(actor=request.user, **data))
+    if department:
+        messages.success(request, _("Department “%(name)s” created.") % {"name": department.name})
+        return redirect("accounts:departments")
+    return render_form(request, form, {"title": _("New department"), "cancel_url": reverse("accounts:departments")})
+
+
+@login_required
+def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    department = selectors.department_get(actor=request.user, id=pk)
+    require_perm(request.user, "org.manage")
+    form = DepartmentForm(request.POST or None, actor=request.user, department=department)
+    if submit_form(request, form, lambda data: services.department_update(actor=request.user,
+                                                                          department=department, data=data)):
+        messages.success(request, _("Department saved."))
+        return redirect("accounts:departments")
+    return render_form(request, form, {"title": department.name, "cancel_url": reverse("accounts:departments")})
+
+
+@login_required
+@require_POST
+def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    department = selectors.department_get(actor=request.user, id=pk)
+    try:
+        services.department_delete(actor=request.user, department=department)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Department “%(name)s” deleted.") % {"name": department.name})
+    return redirect("accounts:departments")
+
+
+# --- roles ------------------------------------------------------------------------------------------
+
+
+@login_required
+def role_list(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "org.manage")
+    roles = list(selectors.roles_visible_to(request.user).order_by("id"))
+    matrix = [{"code": code, "label": label,
+               "cells": [{"role": role, "checked": code in role.permissions} for role in roles]}
+              for code, label in PERMISSIONS.items()]
+    return render(request, "accounts/roles.html", {"title": _("Roles and permissions"), "roles": roles,
+                                                   "matrix": matrix})
+
+
+@login_required
+@require_POST
+def role_matrix_save(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "org.manage")
+    role_ids = [int(v) for v in request.POST.getlist("roles") if v.isdigit()][:200]
+    matrix: dict[int, list[str]] = {role_id: [] for role_id in role_ids}
+    for value in request.POST.getlist("perm")[:10000]:
+        role_id, _sep, code = value.partition(":")
+        if role_id.isdigit() and int(role_id) in matrix:
+            matrix[int(role_id)].append(code[:50])
+    try:
+        services.role_permissions_set(actor=request.user, permissions_by_role=matrix)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        details = [str(m) for messages_ in error.fields.values() for m in messages_]
+        messages.error(request, " ".join(details) or str(error.message))
+    else:
+        messages.success(request, _("Permissions saved."))
+    return redirect("accounts:roles")
+
+
+@login_required
+def role_create(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "org.manage")
+    form = RoleForm(request.POST or None)
+    role = submit_form(request, form, lambda data: services.role_create(actor=request.user, **data))
+    if role:
+        messages.success(request, _("Role “%(name)s” created.") % {"name": role.display_name})
+        return redirect("accounts:roles")
+    return render_form(request, form, {"title": _("New role"), "cancel_url": reverse("accounts:roles"),
+                                       "permission_labels": PERMISSIONS}, template="accounts/role_form.html")
+
+
+@login_required
+def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    role = selectors.role_get(actor=request.user, id=pk)
+    require_perm(request.user, "org.manage")
+    form = RoleForm(request.POST or None, role=role)
+
+    def save(data: dict[str, Any]) -> Any:
+        if role.is_builtin:
+            data.pop("code", None)
+        return services.role_update(actor=request.user, role=role, data=data)
+
+    if submit_form(request, form, save):
+        messages.success(request, _("Role saved."))
+        return redirect("accounts:roles")
+    return render_form(request, form, {"title": role.display_name, "role": role,
+                                       "cancel_url": reverse("accounts:roles")}, template="accounts/role_form.html")
+
+
+@login_required
+@require_POST
+def role_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    role = selectors.role_get(actor=request.user, id=pk)
+    try:
+        services.role_delete(actor=request.user, role=role)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Role “%(name)s” deleted.") % {"name": role.display_name})
+    return redirect("accounts:roles")
+
+
+# --- users ------------------------------------------------------------------------------------------
+
+
+def _user_link(user: User) -> Any:
+    return format_html('<a href="{}">{}</a>', reverse("accounts:user_edit", args=[user.pk]), user.username)
+
+
+def _active_badge(user: User) -> Any:
+    if user.is_active:
+        return format_html('<span class="badge badge-green">{}</span>', _("Active"))
+    return format_html('<span class="badge badge-gray">{}</span>', _("Deactivated"))
+
+
+USER_COLUMNS = [
+    Column("username", gettext_lazy("Username"), sort="username", render=_user_link),
+    Column("name", gettext_lazy("Name"), sort="name"),
+    Column("department__name", gettext_lazy("Department"), sort="department__name"),
+    Column("role", gettext_lazy("Role"), sort="role__name", render=lambda u: u.role.display_name if u.role else None),
+    Column("manager", gettext_lazy("Manager"), render=lambda u: u.manager.display_name if u.manager else None),
+    Column("email", gettext_lazy("Email"), default=False),
+    Column("phone", gettext_lazy("Phone")),
+    Column("is_active", gettext_lazy("Status"), sort="is_active", render=_active_badge),
+    Column("last_login", gettext_lazy("Last sign-in"), sort="last_login", default=False),
+]
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "org.manage")
+    page = ListPage(request, selectors.users_visible_to(request.user), columns=USER_COLUMNS, key="users",
+                    filterset_class=UserFilter, default_sort="username")
+    return render(request, "web/list_page.html", {
+        "page": page, "title": _("Users"), "row_actions_template": "accounts/_user_actions.html",
+        "actions": [{"url": reverse("accounts:user_create"), "label": _("New user")}]})
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "org.manage")
+    form = UserForm(request.POST or None, actor=request.user)
+    user = submit_form(request, form, lambda data: services.user_create(actor=request.user, **form.service_data()))
+    if user:
+        messages.success(request, _("User “%(name)s” created.") % {"name": user.display_name})
+        return redirect("accounts:users")
+    return render_form(request, form, {"title": _("New user"), "cancel_url": reverse("accounts:users")})
+
+
+@login_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = selectors.user_get(actor=request.user, id=pk)
+    require_perm(request.user, "org.manage")
+    form = UserForm(request.POST or None, actor=request.user, user=user)
+    if submit_form(request, form, lambda data: services.user_update(actor=request.user, user=user,
+                                                                    data=form.service_data())):
+        messages.success(request, _("User saved."))
+        return redirect("accounts:users")
+    return render_form(request, form, {"title": user.display_name, "subtitle": user.username,
+                                       "cancel_url": reverse("accounts:users")})
+
+
+@login_required
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = selectors.user_get(actor=request.user, id=pk)
+    try:
+        services.user_deactivate(actor=request.user, user=user)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        details = [str(m) for messages_ in error.fields.values() for m in messages_]
+        messages.error(request, " ".join(details) or str(error.message))
+    else:
+        messages.success(request, _("%(name)s was deactivated; their sessions and API tokens ended.")
+                         % {"name": user.display_name})
+    return redirect("accounts:users")
+
+
+@login_required
+@require_POST
+def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = selectors.user_get(actor=request.user, id=pk)
+    services.user_reactivate(actor=request.user, user=user)
+    messages.success(request, _("%(name)s can sign in again.") % {"name": user.display_name})
+    return redirect("accounts:users")

@@ -1,13 +1,17 @@
-"""Writing events. Every service calls `event_record` inside its own transaction."""
+"""Writing events (every service calls `event_record` inside its own transaction) and restoring from the recycle bin."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
+from openfunnel.accounts.scope import require_perm
 from openfunnel.audit.models import Event
+from openfunnel.core import recycle
+from openfunnel.core.api import parse_id
+from openfunnel.core.errors import NotFound
 from openfunnel.core.records import jsonable
 
 
@@ -44,3 +48,17 @@ def event_fields(*, actor: Any, verb: str, obj: models.Model, changes: dict[str,
 def event_bulk_record(rows: list[dict[str, Any]], batch_size: int = 2000) -> None:
     """Bulk insert of rows built with `event_fields` (demo and benchmark generators)."""
     Event.objects.bulk_create([Event(**row) for row in rows], batch_size=batch_size)
+
+
+@transaction.atomic
+def recycle_restore(*, actor: Any, kind: str, id: Any) -> Any:
+    """Restores one deleted record through its kind's own restore service (which writes its event).
+
+    Needs recycle.manage; raises PermissionDenied, NotFound (unknown kind, missing or out of scope),
+    and whatever the kind raises, e.g. Conflict(duplicate) when an equal record exists meanwhile.
+    """
+    require_perm(actor, "recycle.manage")
+    registered = recycle.KINDS.get(str(kind))
+    if registered is None:
+        raise NotFound()
+    return registered.restore(actor=actor, id=parse_id(id))

@@ -1,4 +1,4 @@
-"""Writes of the organization: departments, users, roles, tokens, preferences."""
+"""Per-user UI preferences."""
 
 from __future__ import annotations
 
