@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SCOPE_SELF = "self"
 SCOPE_DEPARTMENT = "department"
@@ -42,11 +43,14 @@ _SALES = ["leads.create", "leads.edit", "leads.convert", "customers.create", "cu
 _MANAGING = _SALES + ["leads.delete", "leads.assign", "customers.delete", "customers.transfer",
                       "campaigns.manage", "data.export"]
 
+# Role names carry a context: "Finance" the role is 财务, while "Finance" the industry is 金融.
 BUILTIN_ROLES: dict[str, dict[str, object]] = {
-    "admin": {"name": _("Administrator"), "data_scope": SCOPE_ALL, "permissions": list(PERMISSIONS)},
-    "director": {"name": _("Sales director"), "data_scope": SCOPE_ALL,
+    "admin": {"name": pgettext_lazy("role", "Administrator"), "data_scope": SCOPE_ALL,
+              "permissions": list(PERMISSIONS)},
+    "director": {"name": pgettext_lazy("role", "Sales director"), "data_scope": SCOPE_ALL,
                  "permissions": _MANAGING + ["audit.view"]},
-    "manager": {"name": _("Sales manager"), "data_scope": SCOPE_DEPARTMENT_TREE, "permissions": _MANAGING},
-    "rep": {"name": _("Sales rep"), "data_scope": SCOPE_SELF, "permissions": _SALES},
-    "finance": {"name": _("Finance"), "data_scope": SCOPE_ALL, "permissions": ["data.export"]},
+    "manager": {"name": pgettext_lazy("role", "Sales manager"), "data_scope": SCOPE_DEPARTMENT_TREE,
+                "permissions": _MANAGING},
+    "rep": {"name": pgettext_lazy("role", "Sales rep"), "data_scope": SCOPE_SELF, "permissions": _SALES},
+    "finance": {"name": pgettext_lazy("role", "Finance"), "data_scope": SCOPE_ALL, "permissions": ["data.export"]},
 }

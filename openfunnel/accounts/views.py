@@ -36,6 +36,12 @@ from openfunnel.core.errors import DomainError
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
+def _error_text(error: DomainError) -> str:
+    """A refused action as one message line: the field messages if any, else the error's own message."""
+    details = [str(message) for messages_ in error.fields.values() for message in messages_]
+    return " ".join(details) or str(error.message)
+
+
 # --- sign-in ----------------------------------------------------------------------------------------
 
 
@@ -102,7 +108,8 @@ def profile_password(request: HttpRequest) -> HttpResponse:
         actor=request.user, current_password=data["current_password"], new_password=data["new_password"]))
     if not changed:
         return _profile_page(request, password_form=form, status=400)
-    update_session_auth_hash(request, changed)  # this session stays signed in; the others end
+    update_session_auth_hash(request, changed)  # this session stays signed in (under a new key); the others end
+    services.session_register(user=changed, session_key=request.session.session_key)
     messages.success(request, _("Your password was changed."))
     return redirect("accounts:profile")
 
@@ -150,7 +157,7 @@ def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         if error.status == 403:
             raise
-        messages.error(request, str(error.message))
+        messages.error(request, _error_text(error))
     else:
         messages.success(request, _("Department “%(name)s” deleted.") % {"name": department.name})
     return redirect("accounts:departments")
@@ -185,8 +192,7 @@ def role_matrix_save(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         if error.status == 403:
             raise
-        details = [str(m) for messages_ in error.fields.values() for m in messages_]
-        messages.error(request, " ".join(details) or str(error.message))
+        messages.error(request, _error_text(error))
     else:
         messages.success(request, _("Permissions saved."))
     return redirect("accounts:roles")
@@ -231,7 +237,7 @@ def role_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         if error.status == 403:
             raise
-        messages.error(request, str(error.message))
+        messages.error(request, _error_text(error))
     else:
         messages.success(request, _("Role “%(name)s” deleted.") % {"name": role.display_name})
     return redirect("accounts:roles")
@@ -306,8 +312,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         if error.status == 403:
             raise
-        details = [str(m) for messages_ in error.fields.values() for m in messages_]
-        messages.error(request, " ".join(details) or str(error.message))
+        messages.error(request, _error_text(error))
     else:
         messages.success(request, _("%(name)s was deactivated; their sessions and API tokens ended.")
                          % {"name": user.display_name})

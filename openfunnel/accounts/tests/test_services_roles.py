@@ -97,6 +97,9 @@ def test_builtin_names_are_translated_until_renamed(personas):
     rep = Role.objects.get(code="rep")
     with translation.override("zh-hans"):
         assert rep.display_name == "销售代表"
+        assert Role.objects.get(code="finance").display_name == "财务"  # the role, not the industry (金融)
+    with translation.override("en"):
+        assert rep.display_name == "Sales rep"
     role_update(actor=personas.admin, role=rep, data={"name": "Account executive"})
     rep.refresh_from_db()
     with translation.override("zh-hans"):

@@ -2,7 +2,7 @@ import re
 
 from django.test import Client
 
-from openfunnel.accounts.models import ApiToken
+from openfunnel.accounts.models import ApiToken, UserSession
 from openfunnel.core.testing import PASSWORD
 
 
@@ -67,3 +67,5 @@ def test_profile_changes_own_password_and_stays_signed_in(personas, web_as):
     personas.alice.refresh_from_db()
     assert personas.alice.check_password("new-pass-1")
     assert browser.get("/accounts/profile/").status_code == 200
+    # The session key changed with the password; deactivation still finds and ends it.
+    assert UserSession.objects.filter(user=personas.alice, session_key=browser.session.session_key).exists()
