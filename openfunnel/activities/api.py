@@ -7,7 +7,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,6 +21,7 @@ from openfunnel.core.api import IdField, StrictSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 
 
+@extend_schema_serializer(component_name="RecordAttachment")
 class AttachmentSerializer(serializers.ModelSerializer):
     uploaded_by_name = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -37,6 +38,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("activities:attachment_download", args=[obj.pk])
 
 
+@extend_schema_serializer(component_name="ActivityAttachment")
 class ActivityAttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
@@ -139,6 +141,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         return Response(status=204)
 
 
+@extend_schema_serializer(component_name="RecordAttachmentInput")
 class AttachmentInput(StrictSerializer):
     file = serializers.FileField(max_length=255)
     customer = IdField(required=False)

@@ -98,3 +98,10 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees if assignees is not None else get_user_model().objects.none()
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), max_length=255, help_text=_("At most 10 MB."))
+    customer = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    lead = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    next = forms.CharField(required=False, widget=forms.HiddenInput())

@@ -10,6 +10,7 @@ urlpatterns = [
     path("activities/new/", views.activity_create, name="create"),
     path("activities/<int:pk>/edit/", views.activity_edit, name="edit"),
     path("activities/<int:pk>/delete/", views.activity_delete, name="delete"),
+    path("attachments/new/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/new/", views.task_create, name="task_create"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from openfunnel.accounts.scope import has_perm, require_perm, visible_owner_ids
 from openfunnel.activities import links, selectors, services
 from openfunnel.activities.filters import ActivityFilter, TaskFilter
-from openfunnel.activities.forms import ActivityEditForm, ActivityForm, TaskForm
+from openfunnel.activities.forms import ActivityEditForm, ActivityForm, AttachmentForm, TaskForm
 from openfunnel.activities.models import Activity, Task
 from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.web.forms import render_form, submit_form
@@ -163,6 +163,31 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
                             content_type=attachment.content_type if inline else "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def attachment_upload(request: HttpRequest) -> HttpResponse:
+    """Attaches a file to a customer or lead (the upload form of the detail pages)."""
+    source = request.POST if request.method == "POST" else request.GET
+    customer, lead = _linked_records(request, source)
+    if customer is not None:
+        lead = None
+    if not services.attachment_can_add(request.user, customer=customer, lead=lead):
+        raise PermissionDenied()
+    back = _safe_next(request, source.get("next"), links.record_url(customer_id=getattr(customer, "pk", None),
+                                                                    lead_id=getattr(lead, "pk", None))
+                      or reverse("activities:list"))
+    form = AttachmentForm(request.POST or None, request.FILES or None,
+                          initial={"customer": getattr(customer, "pk", None), "lead": getattr(lead, "pk", None),
+                                   "next": back})
+    attachment = submit_form(request, form, lambda data: services.attachment_add(
+        actor=request.user, file=data["file"], customer=customer, lead=lead))
+    if attachment:
+        messages.success(request, _("File “%(name)s” attached.") % {"name": attachment.name})
+        return redirect(back)
+    record = customer if customer is not None else lead
+    return render_form(request, form, {"title": _("Attach a file"), "subtitle": str(record), "cancel_url": back,
+                                       "submit_label": _("Upload")})
 
 
 # --- tasks --------------------------------------------------------------------------------------------

@@ -55,6 +55,13 @@ def attachments_store(*, files: Iterable[Any], actor: Any, activity: Activity | 
     return stored
 
 
+def attachment_can_add(actor: Any, *, customer: Any = None, lead: Any = None) -> bool:
+    """Files are attached to a customer or lead by whoever may edit it."""
+    if customer is not None:
+        return links.customer_editable(actor, customer)
+    return lead is not None and links.lead_editable(actor, lead)
+
+
 @transaction.atomic
 def attachment_add(*, actor: Any, file: Any, customer: Any = None, lead: Any = None,
                    activity: Activity | None = None) -> Attachment:
@@ -76,12 +83,12 @@ def attachment_add(*, actor: Any, file: Any, customer: Any = None, lead: Any = N
         verb_customer, verb_lead = activity.customer_id, activity.lead_id
     elif customer is not None:
         customer = links.fetch_customer(actor=actor, customer=customer)
-        if not links.customer_editable(actor, customer):
+        if not attachment_can_add(actor, customer=customer):
             raise PermissionDenied()
         verb_customer, verb_lead = customer.pk, None
     else:
         lead = links.fetch_lead(actor=actor, lead=lead)
-        if not links.lead_editable(actor, lead):
+        if not attachment_can_add(actor, lead=lead):
             raise PermissionDenied()
         verb_customer, verb_lead = None, lead.pk
     [attachment] = attachments_store(files=[file], actor=actor, activity=activity, customer=customer, lead=lead)

@@ -1,7 +1,8 @@
-"""The follow-up panel other apps put on their detail pages:
+"""The follow-up panel and the upload form other apps put on their detail pages:
 
     {% load activities_tags %}
     {% activity_panel customer=customer %}   or   {% activity_panel lead=lead %}
+    {% attachment_upload customer=customer %} or   {% attachment_upload lead=lead %}
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from openfunnel.accounts.scope import has_perm
-from openfunnel.activities.forms import DATETIME_LOCAL, ActivityForm
+from openfunnel.activities.forms import DATETIME_LOCAL, ActivityForm, AttachmentForm
 from openfunnel.activities.selectors import activities_visible_to
+from openfunnel.activities.services import attachment_can_add
 
 register = template.Library()
 
@@ -60,3 +62,14 @@ def activity_panel(context: template.Context, customer: Any = None, lead: Any = 
         "create_url": reverse("activities:create"),
         "user": user,
     }
+
+
+@register.inclusion_tag("activities/_attachment_upload.html", takes_context=True)
+def attachment_upload(context: template.Context, customer: Any = None, lead: Any = None) -> dict[str, Any]:
+    """A one-file upload form for `customer` or `lead`, shown only to those who may edit the record."""
+    request = context["request"]
+    user = request.user
+    allowed = attachment_can_add(user, customer=customer, lead=lead if customer is None else None)
+    form = AttachmentForm(initial={"customer": getattr(customer, "pk", None), "lead": getattr(lead, "pk", None),
+                                   "next": request.get_full_path()}) if allowed else None
+    return {"form": form, "csrf_token": context.get("csrf_token"), "upload_url": reverse("activities:attachment_upload")}

@@ -41,3 +41,30 @@ def test_active_content_is_never_served_inline(personas, web_as, alice_customer)
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment")
     assert browser.get(f"/attachments/{png.pk}/")["Content-Type"] == "image/png"
+
+
+def test_upload_form_and_page(personas, web_as, alice_customer, carol_customer):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    from openfunnel.activities.models import Attachment
+    from openfunnel.audit.models import Event
+
+    request = RequestFactory().get("/customers/1/")
+    for user, shown in ((personas.alice, True), (personas.finance, False)):
+        request.user = user
+        html = Template("{% load activities_tags %}{% attachment_upload customer=c %}").render(
+            Context({"request": request, "c": alice_customer}))
+        assert ('data-testid="attachment-upload"' in html) is shown
+    browser = web_as(personas.alice)
+    response = browser.post("/attachments/new/", {"customer": alice_customer.pk, "next": "/customers/1/",
+                                                  "file": upload("contract.pdf", b"%PDF", "application/pdf")})
+    assert response.status_code == 302 and response["Location"] == "/customers/1/"
+    attachment = Attachment.objects.get()
+    assert attachment.customer == alice_customer and attachment.activity is None
+    assert Event.objects.filter(verb="attachment.added", customer_id=alice_customer.pk).exists()
+    assert browser.post("/attachments/new/", {"customer": alice_customer.pk}).status_code == 400
+    assert browser.post("/attachments/new/", {"customer": carol_customer.pk, "file": upload()}).status_code == 404
+    assert web_as(personas.finance).post("/attachments/new/", {"customer": alice_customer.pk,
+                                                               "file": upload()}).status_code == 403
+    assert Attachment.objects.count() == 1
