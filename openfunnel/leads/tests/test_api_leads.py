@@ -202,6 +202,7 @@ def test_batch_assign_bad_input(personas, api_as, pool_lead, body):
 
 def test_convert_returns_ids_and_timeline_shows_the_history(personas, api_as, alice_lead):
     api = api_as(personas.alice)
+    api.credentials(HTTP_ACCEPT_LANGUAGE="en")
     response = api.post(f"/api/v1/leads/{alice_lead.pk}/convert/", {"create_opportunity": False}, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
@@ -219,7 +220,7 @@ def test_convert_returns_ids_and_timeline_shows_the_history(personas, api_as, al
 def test_convert_with_create_opportunity_is_refused_and_creates_nothing(personas, api_as, alice_lead):
     response = api_as(personas.alice).post(f"/api/v1/leads/{alice_lead.pk}/convert/",
                                            {"create_opportunity": True, "opportunity": {"name": "Deal"}},
-                                           format="json")
+                                           format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "validation_error" and "opportunities are not available yet" in error["message"].lower()

@@ -284,7 +284,8 @@ def test_transfer_moves_an_owned_lead_and_tells_both_owners(personas, alice_lead
 def test_batch_assign_200_trade_fair_cards_round_robin_to_5_reps(personas, east_reps):
     leads = [lead_create(actor=personas.manager, company=f"Fair company {i}", owner=None) for i in range(200)]
     ids = [lead.pk for lead in leads]
-    result = lead_batch_assign(actor=personas.manager, leads=ids, owners=[rep.pk for rep in east_reps])
+    with translation.override("en"):
+        result = lead_batch_assign(actor=personas.manager, leads=ids, owners=[rep.pk for rep in east_reps])
     assert result.total == 200
     for position, rep in enumerate(east_reps):
         assert result.by_owner[rep.pk] == ids[position::5]

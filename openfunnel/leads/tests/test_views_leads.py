@@ -209,3 +209,14 @@ def test_detail_page_has_the_follow_up_panel_and_a_follow_up_marks_the_lead_cont
     assert alice_lead.status == "contacted" and alice_lead.last_follow_up_at is not None
     html = web_as(personas.alice).get(f"/leads/{alice_lead.pk}/").content.decode()
     assert 'data-testid="activity-panel"' in html and "Called about the catalogue" in html
+
+
+def test_pages_are_translated_to_chinese(personas, alice_lead):
+    from django.test import Client
+
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    browser.force_login(personas.manager)
+    listing = browser.get("/leads/").content.decode()
+    assert "新建线索" in listing and "分配所选线索" in listing
+    detail = browser.get(f"/leads/{alice_lead.pk}/").content.decode()
+    assert "转化线索" in detail and "创建了线索" in detail and "新线索" in detail
