@@ -37,7 +37,7 @@ from openfunnel.customers.models import Contact, Customer, CustomerLevel, DedupS
 
 # --- output -------------------------------------------------------------------------------------------
 
-class CollaboratorSerializer(serializers.Serializer):
+class CustomerCollaboratorSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
     user_name = serializers.CharField(source="user.display_name")
     can_edit = serializers.BooleanField()
@@ -51,7 +51,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None, allow_null=True)
     tags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     tag_names = serializers.SerializerMethodField()
-    collaborators = CollaboratorSerializer(source="shares", many=True, read_only=True)
+    collaborators = CustomerCollaboratorSerializer(source="shares", many=True, read_only=True)
     pool = serializers.SerializerMethodField()
     can_edit = serializers.SerializerMethodField()
 
@@ -90,7 +90,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TimelineEventSerializer(serializers.Serializer):
+class CustomerTimelineEventSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="event.id")
     verb = serializers.CharField(source="event.verb")
     label = serializers.CharField()
@@ -109,28 +109,28 @@ class TimelineEventSerializer(serializers.Serializer):
         return actor.display_name if actor is not None else None
 
 
-class TimelinePageSerializer(serializers.Serializer):
+class CustomerTimelinePageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
-    results = TimelineEventSerializer(many=True)
+    results = CustomerTimelineEventSerializer(many=True)
 
 
-class ContactPageSerializer(serializers.Serializer):
+class CustomerContactPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
     results = ContactSerializer(many=True)
 
 
-class LevelSerializer(serializers.ModelSerializer):
+class CustomerLevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustomerLevel
         fields = ["id", "code", "name", "order", "is_active"]
         read_only_fields = fields
 
 
-class TagSerializer(serializers.ModelSerializer):
+class CustomerTagSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "color"]
@@ -176,16 +176,16 @@ class CustomerUpdateInput(CustomerInput):
         raise serializers.ValidationError(_("Change the owner with POST /api/v1/customers/<id>/transfer/."))
 
 
-class TransferInput(StrictSerializer):
+class CustomerTransferInput(StrictSerializer):
     owner = IdField()
 
 
-class ShareInput(StrictSerializer):
+class CustomerShareInput(StrictSerializer):
     user = IdField()
     can_edit = serializers.BooleanField(required=False, default=False)
 
 
-class UnshareInput(StrictSerializer):
+class CustomerUnshareInput(StrictSerializer):
     user = IdField()
 
 
@@ -209,14 +209,14 @@ class ContactUpdateInput(ContactInput):
         raise serializers.ValidationError(_("A contact cannot be moved to another customer."))
 
 
-class LevelInput(StrictSerializer):
+class CustomerLevelInput(StrictSerializer):
     code = serializers.CharField(max_length=20)
     name = serializers.CharField(max_length=50)
     order = serializers.IntegerField(min_value=0, max_value=32767, required=False)
     is_active = serializers.BooleanField(required=False)
 
 
-class TagInput(StrictSerializer):
+class CustomerTagInput(StrictSerializer):
     name = serializers.CharField(max_length=50)
     color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", max_length=7, required=False)
 
@@ -318,48 +318,48 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         services.customer_delete(actor=request.user, customer=self.get_object())
         return Response(status=204)
 
-    @extend_schema(request=TransferInput, responses=CustomerSerializer)
+    @extend_schema(request=CustomerTransferInput, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def transfer(self, request: Request, pk: Any = None) -> Response:
         customer = self.get_object()
-        data = self.input(TransferInput)
+        data = self.input(CustomerTransferInput)
         owner = selectors.users_for_sharing(request.user).filter(pk=data["owner"]).first()
         if owner is None:
             raise _field_error("owner", _("Choose an active user."))
         services.customer_transfer(actor=request.user, customer=customer, owner=owner)
         return self.respond(self.fetch(customer.pk))
 
-    @extend_schema(request=ShareInput, responses=CustomerSerializer)
+    @extend_schema(request=CustomerShareInput, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def share(self, request: Request, pk: Any = None) -> Response:
         customer = self.get_object()
-        data = self.input(ShareInput)
+        data = self.input(CustomerShareInput)
         user = selectors.users_for_sharing(request.user).filter(pk=data["user"]).first()
         if user is None:
             raise _field_error("user", _("Choose an active user."))
         services.customer_share(actor=request.user, customer=customer, user=user, can_edit=data["can_edit"])
         return self.respond(self.fetch(customer.pk))
 
-    @extend_schema(request=UnshareInput, responses=CustomerSerializer)
+    @extend_schema(request=CustomerUnshareInput, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def unshare(self, request: Request, pk: Any = None) -> Response:
         customer = self.get_object()
-        data = self.input(UnshareInput)
+        data = self.input(CustomerUnshareInput)
         user = selectors.user_for_reference(data["user"])
         if user is None:
             raise _field_error("user", _("This user is not a collaborator of the customer."))
         services.customer_unshare(actor=request.user, customer=customer, user=user)
         return self.respond(self.fetch(customer.pk))
 
-    @extend_schema(request=None, responses=TimelinePageSerializer)
+    @extend_schema(request=None, responses=CustomerTimelinePageSerializer)
     @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, pk: Any = None) -> Response:
         customer = self.get_object()
         page = self.paginate_queryset(selectors.customer_events(actor=request.user, customer=customer))
         entries = selectors.timeline_entries(page)
-        return self.get_paginated_response(TimelineEventSerializer(entries, many=True).data)
+        return self.get_paginated_response(CustomerTimelineEventSerializer(entries, many=True).data)
 
-    @extend_schema(request=None, responses=ContactPageSerializer)
+    @extend_schema(request=None, responses=CustomerContactPageSerializer)
     @action(detail=True, methods=["get"], filter_backends=[])
     def contacts(self, request: Request, pk: Any = None) -> Response:
         customer = self.get_object()
@@ -409,7 +409,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
 
 class CustomerLevelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    serializer_class = LevelSerializer
+    serializer_class = CustomerLevelSerializer
     filter_backends: list[Any] = []
     pagination_class = None
 
@@ -419,19 +419,19 @@ class CustomerLevelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     def fetch(self, pk: Any) -> CustomerLevel:
         return selectors.level_get(actor=self.request.user, id=pk)
 
-    @extend_schema(request=LevelInput, responses={201: LevelSerializer})
+    @extend_schema(request=CustomerLevelInput, responses={201: CustomerLevelSerializer})
     def create(self, request: Request) -> Response:
-        data = self.input(LevelInput)
+        data = self.input(CustomerLevelInput)
         is_active = data.pop("is_active", True)
         level = services.level_create(actor=request.user, **data)
         if not is_active:
             level = services.level_deactivate(actor=request.user, level=level)
         return self.respond(level, status=201)
 
-    @extend_schema(request=LevelInput, responses=LevelSerializer)
+    @extend_schema(request=CustomerLevelInput, responses=CustomerLevelSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         level = services.level_update(actor=request.user, level=self.get_object(),
-                                      data=self.input(LevelInput, partial=True))
+                                      data=self.input(CustomerLevelInput, partial=True))
         return self.respond(level)
 
     @extend_schema(responses={204: None})
@@ -441,7 +441,7 @@ class CustomerLevelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
 
 
 class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    serializer_class = TagSerializer
+    serializer_class = CustomerTagSerializer
     filter_backends: list[Any] = []
     pagination_class = None
 
@@ -451,13 +451,13 @@ class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
     def fetch(self, pk: Any) -> Tag:
         return selectors.tag_get(actor=self.request.user, id=pk)
 
-    @extend_schema(request=TagInput, responses={201: TagSerializer})
+    @extend_schema(request=CustomerTagInput, responses={201: CustomerTagSerializer})
     def create(self, request: Request) -> Response:
-        return self.respond(services.tag_create(actor=request.user, **self.input(TagInput)), status=201)
+        return self.respond(services.tag_create(actor=request.user, **self.input(CustomerTagInput)), status=201)
 
-    @extend_schema(request=TagInput, responses=TagSerializer)
+    @extend_schema(request=CustomerTagInput, responses=CustomerTagSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
-        tag = services.tag_update(actor=request.user, tag=self.get_object(), data=self.input(TagInput, partial=True))
+        tag = services.tag_update(actor=request.user, tag=self.get_object(), data=self.input(CustomerTagInput, partial=True))
         return self.respond(tag)
 
     @extend_schema(responses={204: None})
