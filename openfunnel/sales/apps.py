@@ -6,3 +6,9 @@ class SalesConfig(AppConfig):
     name = "openfunnel.sales"
     label = "sales"
     verbose_name = _("Opportunities and pipelines")
+
+    def ready(self) -> None:
+        from openfunnel.sales import events  # noqa: F401  (registers the event verbs)
+        from openfunnel.sales.registry import register
+
+        register()

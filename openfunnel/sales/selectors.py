@@ -1,0 +1,269 @@
+"""Reads of pipelines and opportunities, always starting from the actor's data scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+
+from openfunnel.accounts.scope import can_see_owner, has_perm, visible_owner_ids
+from openfunnel.core.api import parse_id
+from openfunnel.core.errors import NotFound, PermissionDenied
+from openfunnel.customers.selectors import customer_scope_q
+from openfunnel.sales.models import (
+    LostReason,
+    Opportunity,
+    OpportunityAttachment,
+    OpportunityContact,
+    OpportunityLine,
+    OpportunityShare,
+    Pipeline,
+    Stage,
+    StageChange,
+)
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+# --- pipelines (company-wide configuration every signed-in user reads) ---------------------------------
+
+def pipelines_visible_to(actor: Any, *, active_only: bool = False) -> QuerySet[Pipeline]:
+    """Pipelines with their stages (ordered) prefetched."""
+    rows = Pipeline.objects.prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("order", "id")))
+    return rows.filter(is_active=True) if active_only else rows
+
+
+def pipeline_get(*, actor: Any, id: Any) -> Pipeline:
+    pipeline = pipelines_visible_to(actor).filter(pk=parse_id(id)).first()
+    if pipeline is None:
+        raise NotFound()
+    return pipeline
+
+
+def pipeline_default() -> Pipeline | None:
+    """The first active pipeline (by order): where a new opportunity goes when none is named."""
+    return Pipeline.objects.filter(is_active=True).order_by("order", "id").first()
+
+
+def stage_get(*, pipeline: Pipeline, id: Any) -> Stage:
+    stage = Stage.objects.filter(pipeline=pipeline, pk=parse_id(id)).first()
+    if stage is None:
+        raise NotFound()
+    return stage
+
+
+def stages_open(pipeline: Pipeline) -> list[Stage]:
+    return [s for s in pipeline.stages.all() if s.kind == Stage.Kind.OPEN and s.is_active]
+
+
+def stage_of_kind(pipeline: Pipeline, kind: str) -> Stage | None:
+    return next((s for s in pipeline.stages.all() if s.kind == kind), None)
+
+
+def lost_reasons(*, active_only: bool = True) -> QuerySet[LostReason]:
+    rows = LostReason.objects.all()
+    return rows.filter(is_active=True) if active_only else rows
+
+
+def lost_reason_get(*, id: Any) -> LostReason:
+    reason = LostReason.objects.filter(pk=parse_id(id)).first()
+    if reason is None:
+        raise NotFound()
+    return reason
+
+
+# --- opportunities ---------------------------------------------------------------------------------------
+
+def opportunity_scope_q(actor: Any, prefix: str = "") -> Q:
+    """Opportunities the actor sees: owned within the role's scope, shared with the actor, or on a
+    customer the actor sees (its owner is in scope or it is shared with the actor)."""
+    ids = visible_owner_ids(actor)
+    if ids is None:
+        return Q()  # careful: Q() | x == x, so "everything" must return early
+    shared = OpportunityShare.objects.filter(user_id=actor.pk).values("opportunity_id")
+    return (Q(**{f"{prefix}owner_id__in": ids}) | Q(**{f"{prefix}id__in": shared})
+            | customer_scope_q(actor, prefix=f"{prefix}customer__"))
+
+
+def opportunities_visible_to(actor: Any) -> QuerySet[Opportunity]:
+    """Every opportunity the actor may see (not deleted), with what lists and cards show."""
+    return (Opportunity.objects.filter(opportunity_scope_q(actor), deleted_at__isnull=True)
+            .select_related("customer", "owner", "stage", "pipeline", "lost_reason"))
+
+
+def opportunity_get(*, actor: Any, id: Any) -> Opportunity:
+    """One visible opportunity with its lines, contacts and collaborators; NotFound when missing,
+    deleted or out of scope."""
+    opportunity = (opportunities_visible_to(actor).select_related("campaign", "lead", "owner__manager")
+                   .prefetch_related(
+                       Prefetch("lines", queryset=OpportunityLine.objects.select_related("product")),
+                       Prefetch("contact_links", queryset=OpportunityContact.objects.select_related("contact")),
+                       Prefetch("shares", queryset=OpportunityShare.objects.select_related("user")),
+                       Prefetch("pipeline__stages", queryset=Stage.objects.order_by("order", "id")))
+                   .filter(pk=parse_id(id)).first())
+    if opportunity is None:
+        raise NotFound()
+    return opportunity
+
+
+def opportunity_can_edit(actor: Any, opportunity: Opportunity) -> bool:
+    """customers.edit plus: the owner is within the actor's scope, or the actor is an editing collaborator."""
+    if not has_perm(actor, "customers.edit"):
+        return False
+    if can_see_owner(actor, opportunity.owner_id):
+        return True
+    return OpportunityShare.objects.filter(opportunity_id=opportunity.pk, user_id=actor.pk, can_edit=True).exists()
+
+
+def opportunity_get_for_edit(*, actor: Any, id: Any) -> Opportunity:
+    """A visible opportunity the actor may change; NotFound out of scope, PermissionDenied when read-only."""
+    opportunity = opportunity_get(actor=actor, id=id)
+    if not opportunity_can_edit(actor, opportunity):
+        raise PermissionDenied()
+    return opportunity
+
+
+def opportunities_of_customer(*, actor: Any, customer_id: int) -> QuerySet[Opportunity]:
+    """The customer's opportunities the actor sees, open ones first (the customer 360° panel)."""
+    return opportunities_visible_to(actor).filter(customer_id=customer_id).order_by("status", "-id")
+
+
+def opportunity_history(*, opportunity: Opportunity) -> list[StageChange]:
+    return list(StageChange.objects.filter(opportunity=opportunity).select_related("actor").order_by("at", "id"))
+
+
+@dataclass
+class StageTime:
+    stage_id: int | None
+    name: str
+    seconds: float = 0
+    entries: int = 0
+    current: bool = False
+
+    @property
+    def days(self) -> Decimal:
+        return (Decimal(self.seconds) / Decimal(86400)).quantize(Decimal("0.1"))
+
+
+def opportunity_stage_times(*, opportunity: Opportunity, changes: list[StageChange],
+                            now: dt.datetime | None = None) -> list[StageTime]:
+    """Total time spent in each stage (in the order first entered), from the recorded moves."""
+    now = now or timezone.now()
+    times: dict[Any, StageTime] = {}
+    for index, change in enumerate(changes):
+        key = change.to_stage_id or change.to_stage_name
+        entry = times.setdefault(key, StageTime(change.to_stage_id, change.to_stage_name))
+        entry.name = change.to_stage_name
+        entry.entries += 1
+        if index + 1 < len(changes):
+            end = changes[index + 1].at
+        elif opportunity.is_open:
+            end, entry.current = now, True
+        else:
+            continue  # a closed deal's terminal stage has no duration
+        entry.seconds += max((end - change.at).total_seconds(), 0)
+    return list(times.values())
+
+
+def opportunity_attachments(*, opportunity: Opportunity) -> list[OpportunityAttachment]:
+    return list(OpportunityAttachment.objects.filter(opportunity=opportunity).select_related("uploaded_by"))
+
+
+def attachment_get(*, actor: Any, opportunity_id: Any, id: Any) -> OpportunityAttachment:
+    """A file of an opportunity the actor sees; NotFound otherwise (out of scope downloads are 404)."""
+    opportunity = opportunity_get(actor=actor, id=opportunity_id)
+    attachment = (OpportunityAttachment.objects.filter(opportunity=opportunity, pk=parse_id(id))
+                  .select_related("opportunity").first())
+    if attachment is None:
+        raise NotFound()
+    return attachment
+
+
+# --- the kanban board -------------------------------------------------------------------------------------
+
+def weighted_expression() -> ExpressionWrapper:
+    return ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)), output_field=MONEY)
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    amount: Decimal = ZERO
+    weighted: Decimal = ZERO
+    cards: list[Opportunity] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+
+def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 30) -> list[Column]:
+    """Kanban columns of `pipeline` for an already scoped and filtered queryset, in two queries: one
+    aggregate (count, amount, weighted amount per stage) and one for the first `cap` cards of every
+    column (a ROW_NUMBER window per stage)."""
+    stages = [s for s in pipeline.stages.all() if s.is_active]
+    columns = {s.pk: Column(stage=s) for s in stages}
+    rows = queryset.filter(pipeline=pipeline, stage_id__in=list(columns)).order_by()
+    for row in rows.values("stage_id").annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO),
+                                                weighted=Coalesce(Sum(weighted_expression()), ZERO,
+                                                                  output_field=MONEY)):
+        column = columns[row["stage_id"]]
+        column.count, column.amount = row["n"], row["total"]
+        column.weighted = Decimal(row["weighted"]).quantize(Decimal("0.01"))
+    ranked = rows.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                                       order_by=[F("closed_at").desc(nulls_last=True),
+                                                 F("expected_close_date").asc(nulls_last=True), F("id").desc()]))
+    cards = (ranked.filter(rank__lte=cap).select_related("customer", "owner", "stage")
+             .order_by("stage_id", "rank"))
+    for card in cards:
+        columns[card.stage_id].cards.append(card)
+    return [columns[s.pk] for s in stages]
+
+
+def board_totals(columns: list[Column]) -> dict[str, Any]:
+    open_columns = [c for c in columns if c.stage.kind == Stage.Kind.OPEN]
+    return {"count": sum(c.count for c in open_columns), "amount": sum((c.amount for c in open_columns), ZERO),
+            "weighted": sum((c.weighted for c in open_columns), ZERO)}
+
+
+# --- close-date discipline report --------------------------------------------------------------------------
+
+@dataclass
+class OverdueRow:
+    owner: Any
+    overdue_open: int = 0
+    overdue_amount: Decimal = ZERO
+    closed_late: int = 0
+    push_backs: int = 0
+    opportunities: list[Opportunity] = field(default_factory=list)
+
+
+def overdue_report(*, queryset: QuerySet[Opportunity], today: dt.date, list_cap: int = 500) -> list[OverdueRow]:
+    """Per owner: open opportunities past their expected close date, deals closed after it, and how
+    often close dates were pushed back — from an already scoped and filtered queryset, in three queries."""
+    from openfunnel.accounts.models import User
+
+    rows: dict[int, OverdueRow] = {}
+    past = queryset.filter(status=Opportunity.Status.OPEN, expected_close_date__lt=today).order_by()
+    for row in past.values("owner_id").annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO),
+                                                pushes=Coalesce(Sum("close_date_push_count"), 0)):
+        rows[row["owner_id"]] = OverdueRow(owner=None, overdue_open=row["n"], overdue_amount=row["total"],
+                                           push_backs=row["pushes"])
+    late = (queryset.exclude(status=Opportunity.Status.OPEN)
+            .filter(expected_close_date__isnull=False, closed_at__isnull=False,
+                    closed_at__date__gt=F("expected_close_date")).order_by())
+    for row in late.values("owner_id").annotate(n=Count("id")):
+        rows.setdefault(row["owner_id"], OverdueRow(owner=None)).closed_late = row["n"]
+    users = User.objects.in_bulk(list(rows))
+    for owner_id, entry in rows.items():
+        entry.owner = users.get(owner_id)
+    for opportunity in past.select_related("customer", "stage", "owner").order_by("expected_close_date")[:list_cap]:
+        rows[opportunity.owner_id].opportunities.append(opportunity)
+    return sorted(rows.values(), key=lambda r: (-r.overdue_open, -r.closed_late, str(r.owner)))
