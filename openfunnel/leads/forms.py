@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from openfunnel.accounts.scope import has_perm
+from openfunnel.core.api import MAX_ID
 from openfunnel.core.errors import ValidationFailed
 from openfunnel.customers.dedup import clean_phone, clean_uscc
 from openfunnel.leads.models import Campaign, Lead
@@ -78,12 +79,24 @@ class LeadOwnerForm(forms.Form):
         self.fields["owner"].label_from_instance = _user_label
 
 
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by id that refuses ids no database could hold (instead of a 500)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk)
+            if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                            params={"pk": pk})
+        return super()._check_values(value)
+
+
 class LeadBatchAssignForm(forms.Form):
     """Hands the leads ticked on the list page to one user, or round-robin across several."""
 
-    leads = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput, label=_("Leads"),
+    leads = IdMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput, label=_("Leads"),
                                            error_messages={"required": _("Tick the leads to assign first.")})
-    owners = forms.ModelMultipleChoiceField(queryset=None, label=_("Assign to"),
+    owners = IdMultipleChoiceField(queryset=None, label=_("Assign to"),
                                             help_text=_("Choose several users to deal the leads out in turn."))
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:

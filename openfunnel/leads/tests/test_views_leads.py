@@ -220,3 +220,16 @@ def test_pages_are_translated_to_chinese(personas, alice_lead):
     assert "新建线索" in listing and "分配所选线索" in listing
     detail = browser.get(f"/leads/{alice_lead.pk}/").content.decode()
     assert "转化线索" in detail and "创建了线索" in detail and "新线索" in detail
+
+
+def test_ids_no_database_could_hold_are_form_errors_not_500(personas, web_as, alice_lead):
+    huge = "99999999999999999999999"
+    browser = web_as(personas.manager)
+    for data in ({"leads": [huge], "owners": [personas.bob.pk]}, {"leads": [alice_lead.pk], "owners": [huge]},
+                 {"leads": ["-3"], "owners": ["abc"]}):
+        assert browser.post("/leads/", data).status_code == 400
+    assert browser.post(f"/leads/{alice_lead.pk}/assign/", {"owner": huge}).status_code == 400
+    assert browser.post(f"/leads/{alice_lead.pk}/convert/", {"mode": "existing", "customer": huge}).status_code == 400
+    assert browser.post("/leads/new/", {**FORM, "campaign": huge, "owner": huge}).status_code == 400
+    assert browser.get(f"/leads/?owner={huge}&campaign={huge}&page={huge}").status_code == 200
+    assert Lead.objects.get(pk=alice_lead.pk).owner == personas.alice
