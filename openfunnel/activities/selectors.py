@@ -203,3 +203,50 @@ def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
     day.follow_ups_today = Activity.objects.filter(author_id=actor.pk, deleted_at__isnull=True,
                                                    occurred_at__gte=start, occurred_at__lt=end).count()
     return day
+
+
+@dataclass
+class CalendarEntry:
+    at: dt.datetime
+    kind: str          # "task" | "follow_up" | "reminder"
+    title: str
+    url: str
+    done: bool = False
+
+
+def calendar_month(*, actor: Any, year: int, month: int) -> dict[dt.date, list[CalendarEntry]]:
+    """The actor's own agenda of one month by local day: tasks due, planned follow-ups of their
+    customers and leads, and their open reminders (at most 500 of each)."""
+    from django.urls import reverse
+
+    from openfunnel.activities import links
+    from openfunnel.customers.models import Customer
+    from openfunnel.leads.models import Lead
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime(year, month, 1, tzinfo=tz)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    days: dict[dt.date, list[CalendarEntry]] = {}
+
+    def add(entry: CalendarEntry) -> None:
+        days.setdefault(timezone.localtime(entry.at).date(), []).append(entry)
+
+    for task in (tasks_visible_to(actor).filter(assignee_id=actor.pk, due_at__gte=start, due_at__lt=end)
+                 .exclude(status=Task.Status.CANCELLED).order_by("due_at")[:500]):
+        add(CalendarEntry(task.due_at, "task", task.title, reverse("activities:task_edit", args=[task.pk]),
+                          done=task.status == Task.Status.DONE))
+    for customer in (Customer.objects.filter(owner_id=actor.pk, deleted_at__isnull=True, next_follow_up_at__gte=start,
+                                             next_follow_up_at__lt=end).order_by("next_follow_up_at")[:500]):
+        add(CalendarEntry(customer.next_follow_up_at, "follow_up", customer.name, links.customer_url(customer.pk)))
+    for lead in (Lead.objects.filter(owner_id=actor.pk, deleted_at__isnull=True, next_follow_up_at__gte=start,
+                                     next_follow_up_at__lt=end)
+                 .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("next_follow_up_at")[:500]):
+        add(CalendarEntry(lead.next_follow_up_at, "follow_up", lead.company, links.lead_url(lead.pk)))
+    # Reminders of tasks and of the actor's own customers and leads would repeat the entries above.
+    reminders = (reminders_of(actor).filter(task__isnull=True, due_at__gte=start, due_at__lt=end)
+                 .exclude(customer__owner_id=actor.pk).exclude(lead__owner_id=actor.pk))
+    for reminder in reminders.order_by("due_at")[:500]:
+        add(CalendarEntry(reminder.due_at, "reminder", reminder.message, reminder.url, done=reminder.done_at is not None))
+    for entries in days.values():
+        entries.sort(key=lambda e: e.at)
+    return days

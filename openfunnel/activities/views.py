@@ -301,6 +301,30 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """A month of the actor's own agenda; ?month=YYYY-MM (anything else shows this month)."""
+    import calendar as calendar_module
+    import datetime as dt
+
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        first = dt.date(year, month, 1)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        first = today.replace(day=1)
+    days = selectors.calendar_month(actor=request.user, year=first.year, month=first.month)
+    weeks = [[{"date": d, "in_month": d.month == first.month, "today": d == today, "entries": days.get(d, [])}
+              for d in week] for week in calendar_module.Calendar().monthdatescalendar(first.year, first.month)]
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(request, "activities/calendar.html", {
+        "title": _("Calendar"), "first": first, "weeks": weeks, "previous": f"{previous:%Y-%m}",
+        "next": f"{following:%Y-%m}"})
+
+
+@login_required
 @require_POST
 def reminder_done(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = selectors.reminder_get(actor=request.user, id=pk)
