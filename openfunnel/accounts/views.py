@@ -36,6 +36,7 @@ from openfunnel.core.errors import DomainError
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
+
 def _error_text(error: DomainError) -> str:
     """A refused action as one message line: the field messages if any, else the error's own message."""
     details = [str(message) for messages_ in error.fields.values() for message in messages_]
@@ -108,7 +109,8 @@ def profile_password(request: HttpRequest) -> HttpResponse:
         actor=request.user, current_password=data["current_password"], new_password=data["new_password"]))
     if not changed:
         return _profile_page(request, password_form=form, status=400)
-    update_session_auth_hash(request, changed)  # this session stays signed in (under a new key); the others end
+    # This session stays signed in (under a new key, remembered for deactivation); the others end.
+    update_session_auth_hash(request, changed)
     services.session_register(user=changed, session_key=request.session.session_key)
     messages.success(request, _("Your password was changed."))
     return redirect("accounts:profile")
@@ -129,11 +131,13 @@ def department_create(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "org.manage")
     initial = {"parent": request.GET.get("parent")} if request.GET.get("parent", "").isdigit() else None
     form = DepartmentForm(request.POST or None, actor=request.user, initial=initial)
-    department = submit_form(request, form, lambda data: services.department_create(actor=request.user, **data))
+    department = submit_form(request, form,
+                             lambda data: services.department_create(actor=request.user, **data))
     if department:
         messages.success(request, _("Department “%(name)s” created.") % {"name": department.name})
         return redirect("accounts:departments")
-    return render_form(request, form, {"title": _("New department"), "cancel_url": reverse("accounts:departments")})
+    return render_form(request, form, {"title": _("New department"),
+                                       "cancel_url": reverse("accounts:departments")})
 
 
 @login_required
@@ -145,7 +149,8 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                                                           department=department, data=data)):
         messages.success(request, _("Department saved."))
         return redirect("accounts:departments")
-    return render_form(request, form, {"title": department.name, "cancel_url": reverse("accounts:departments")})
+    return render_form(request, form, {"title": department.name,
+                                       "cancel_url": reverse("accounts:departments")})
 
 
 @login_required
@@ -225,7 +230,8 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Role saved."))
         return redirect("accounts:roles")
     return render_form(request, form, {"title": role.display_name, "role": role,
-                                       "cancel_url": reverse("accounts:roles")}, template="accounts/role_form.html")
+                                       "cancel_url": reverse("accounts:roles")},
+                       template="accounts/role_form.html")
 
 
 @login_required
@@ -260,8 +266,10 @@ USER_COLUMNS = [
     Column("username", gettext_lazy("Username"), sort="username", render=_user_link),
     Column("name", gettext_lazy("Name"), sort="name"),
     Column("department__name", gettext_lazy("Department"), sort="department__name"),
-    Column("role", gettext_lazy("Role"), sort="role__name", render=lambda u: u.role.display_name if u.role else None),
-    Column("manager", gettext_lazy("Manager"), render=lambda u: u.manager.display_name if u.manager else None),
+    Column("role", gettext_lazy("Role"), sort="role__name",
+           render=lambda u: u.role.display_name if u.role else None),
+    Column("manager", gettext_lazy("Manager"),
+           render=lambda u: u.manager.display_name if u.manager else None),
     Column("email", gettext_lazy("Email"), default=False),
     Column("phone", gettext_lazy("Phone")),
     Column("is_active", gettext_lazy("Status"), sort="is_active", render=_active_badge),
@@ -283,7 +291,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "org.manage")
     form = UserForm(request.POST or None, actor=request.user)
-    user = submit_form(request, form, lambda data: services.user_create(actor=request.user, **form.service_data()))
+    user = submit_form(request, form,
+                       lambda data: services.user_create(actor=request.user, **form.service_data()))
     if user:
         messages.success(request, _("User “%(name)s” created.") % {"name": user.display_name})
         return redirect("accounts:users")

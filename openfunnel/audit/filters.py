@@ -28,7 +28,8 @@ class EventFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(queryset=User.objects.order_by("username"), label=_("Who"))
     verb = django_filters.ChoiceFilter(choices=verb_choices, label=_("Action"))
     object_type = django_filters.CharFilter(max_length=32, label=_("Object type"))
-    object_id = django_filters.NumberFilter(min_value=1, max_value=MAX_ID, decimal_places=0, label=_("Object id"))
+    object_id = django_filters.NumberFilter(min_value=1, max_value=MAX_ID, decimal_places=0,
+                                            label=_("Object id"))
     date_from = django_filters.DateFilter(method="filter_from", label=_("From"))
     date_to = django_filters.DateFilter(method="filter_to", label=_("To"))
 

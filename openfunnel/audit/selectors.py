@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.text import capfirst
@@ -83,7 +84,7 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
         return None
     try:
         return model._meta.get_field(name)
-    except Exception:  # noqa: BLE001  (any unknown name: shown raw)
+    except FieldDoesNotExist:  # a data key that is no field: shown by its name
         return None
 
 
@@ -128,8 +129,9 @@ def describe_events(events: list[Event]) -> list[Event]:
     for event, raw in pending:
         rows = []
         for name, field, before, after, only_after in raw:
-            rows.append(ChangeRow(field=name, label=_label(field, name), before=_display(field, before, names),
-                                  after=_display(field, after, names), only_after=only_after))
+            rows.append(ChangeRow(field=name, label=_label(field, name),
+                                  before=_display(field, before, names), after=_display(field, after, names),
+                                  only_after=only_after))
         event.label = verb_label(event.verb)  # type: ignore[attr-defined]
         event.change_rows = rows  # type: ignore[attr-defined]
     return events
@@ -189,8 +191,8 @@ class RecycleBin:
         if stop is None:
             stop = self.count()
         streams = [[self._item(kind, row) for row in queryset[:stop]] for kind, queryset in self.querysets]
-        merged = heapq.merge(*streams, key=lambda item: (item.deleted_at.timestamp() if item.deleted_at else 0,
-                                                         item.id), reverse=True)
+        merged = heapq.merge(*streams, reverse=True, key=lambda item: (
+            item.deleted_at.timestamp() if item.deleted_at else 0, item.id))
         return [item for position, item in enumerate(merged) if start <= position < stop]
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Writing events (every service calls `event_record` inside its own transaction) and restoring from the recycle bin."""
+"""Writing events (every service calls `event_record` inside its own transaction); restoring from the bin."""
 
 from __future__ import annotations
 

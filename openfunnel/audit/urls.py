@@ -14,6 +14,7 @@ router = SimpleRouter()
 router.register("audit-events", api.AuditEventViewSet, basename="audit-event")
 api_urlpatterns = [
     path("recycle-bin/", api.RecycleBinView.as_view(), name="recycle-bin"),
-    path("recycle-bin/<slug:kind>/<str:pk>/restore/", api.RecycleRestoreView.as_view(), name="recycle-restore"),
+    path("recycle-bin/<slug:kind>/<str:pk>/restore/", api.RecycleRestoreView.as_view(),
+         name="recycle-restore"),
     *router.urls,
 ]

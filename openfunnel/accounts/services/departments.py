@@ -18,18 +18,25 @@ from openfunnel.core.records import apply_update, snapshot
 DEPARTMENT_FIELDS = ["name", "parent"]
 
 
+def _duplicate_name() -> ValidationFailed:
+    return ValidationFailed(fields={"name": [_("A department with this name already exists at this level.")]})
+
+
 def _check_unique_name(*, name: str, parent: Department | None, exclude_id: int | None = None) -> None:
     # The database constraint does not cover top-level departments (NULL parent), so check here too.
     siblings = Department.objects.filter(parent=parent, name__iexact=name)
     if exclude_id is not None:
         siblings = siblings.exclude(pk=exclude_id)
     if siblings.exists():
-        raise ValidationFailed(fields={"name": [_("A department with this name already exists at this level.")]})
+        raise _duplicate_name()
 
 
 @transaction.atomic
 def department_create(*, actor: Any, name: str, parent: Department | int | None = None) -> Department:
-    """Creates a department under `parent` (None = top level). Needs org.manage; raises PermissionDenied, ValidationFailed."""
+    """Creates a department under `parent` (None = top level).
+
+    Needs org.manage; raises PermissionDenied, ValidationFailed.
+    """
     require_perm(actor, "org.manage")
     name = clean_text(name, field="name", max_length=100, required=True)
     parent_obj = resolve_ref(Department, parent, field="parent")
@@ -38,15 +45,18 @@ def department_create(*, actor: Any, name: str, parent: Department | int | None 
         with transaction.atomic():
             department = Department.objects.create(name=name, parent=parent_obj)
     except IntegrityError:
-        raise ValidationFailed(fields={"name": [_("A department with this name already exists at this level.")]}) \
-            from None
-    event_record(actor=actor, verb="department.created", obj=department, data=snapshot(department, DEPARTMENT_FIELDS))
+        raise _duplicate_name() from None
+    event_record(actor=actor, verb="department.created", obj=department,
+                 data=snapshot(department, DEPARTMENT_FIELDS))
     return department
 
 
 @transaction.atomic
 def department_update(*, actor: Any, department: Department, data: dict[str, Any]) -> Department:
-    """Renames or moves a department (never below itself). Needs org.manage; raises PermissionDenied, ValidationFailed."""
+    """Renames or moves a department (never below itself).
+
+    Needs org.manage; raises PermissionDenied, ValidationFailed.
+    """
     require_perm(actor, "org.manage")
     unknown_fields(data, DEPARTMENT_FIELDS)
     department = Department.objects.select_for_update().get(pk=department.pk)
@@ -60,14 +70,13 @@ def department_update(*, actor: Any, department: Department, data: dict[str, Any
                 _("A department cannot be placed under itself or one of its sub-departments.")]})
         data["parent"] = parent
     name = data.get("name", department.name)
-    parent_obj = data["parent"] if "parent" in data else department.parent
+    parent_obj = data.get("parent", department.parent)
     _check_unique_name(name=name, parent=parent_obj, exclude_id=department.pk)
     try:
         with transaction.atomic():
             changes = apply_update(instance=department, data=data)
     except IntegrityError:
-        raise ValidationFailed(fields={"name": [_("A department with this name already exists at this level.")]}) \
-            from None
+        raise _duplicate_name() from None
     if changes:
         event_record(actor=actor, verb="department.updated", obj=department, changes=changes)
     return department
@@ -75,15 +84,21 @@ def department_update(*, actor: Any, department: Department, data: dict[str, Any
 
 @transaction.atomic
 def department_delete(*, actor: Any, department: Department) -> None:
-    """Deletes an empty department. Needs org.manage; raises PermissionDenied, Conflict(in_use) while it has users,
-    sub-departments or other records pointing at it."""
+    """Deletes an empty department.
+
+    Needs org.manage; raises PermissionDenied, Conflict(in_use) while it has users, sub-departments or
+    other records pointing at it.
+    """
     require_perm(actor, "org.manage")
     department = Department.objects.select_for_update().get(pk=department.pk)
     if department.users.exists():
-        raise Conflict(_("This department still has users; move them to another department first."), code="in_use")
+        raise Conflict(_("This department still has users; move them to another department first."),
+                       code="in_use")
     if department.children.exists():
-        raise Conflict(_("This department still has sub-departments; move or delete them first."), code="in_use")
-    event_record(actor=actor, verb="department.deleted", obj=department, data=snapshot(department, DEPARTMENT_FIELDS))
+        raise Conflict(_("This department still has sub-departments; move or delete them first."),
+                       code="in_use")
+    event_record(actor=actor, verb="department.deleted", obj=department,
+                 data=snapshot(department, DEPARTMENT_FIELDS))
     try:
         with transaction.atomic():
             department.delete()

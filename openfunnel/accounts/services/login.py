@@ -52,9 +52,8 @@ def _check_throttle(*, key: str, ip: str, now: dt.datetime) -> None:
     if blocked_since:
         retry_after = max(1, math.ceil((max(blocked_since) + _window() - now).total_seconds()))
         minutes = max(1, math.ceil(retry_after / 60))
-        raise LoginThrottled(
-            _("Too many failed sign-in attempts. Please try again in %(minutes)d minutes.") % {"minutes": minutes},
-            extra={"retry_after": retry_after})
+        message = _("Too many failed sign-in attempts. Please try again in %(minutes)d minutes.")
+        raise LoginThrottled(message % {"minutes": minutes}, extra={"retry_after": retry_after})
 
 
 def auth_login_attempt(*, username: str, password: str, ip: str = "", request: Any = None,

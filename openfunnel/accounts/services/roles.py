@@ -24,14 +24,15 @@ _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 def _clean_code(value: Any) -> str:
     code = clean_text(value, field="code", max_length=50, required=True).lower()
     if not _CODE_RE.match(code):
-        raise ValidationFailed(fields={"code": [
-            _("Use lowercase letters, digits, hyphens and underscores only, starting with a letter or digit.")]})
+        raise ValidationFailed(fields={"code": [_(
+            "Use lowercase letters, digits, hyphens and underscores only, starting with a letter or digit.")]})
     return code
 
 
 def _clean_scope(value: Any) -> str:
     if value not in {code for code, _label in DATA_SCOPES}:
-        raise ValidationFailed(fields={"data_scope": [_("Choose one of: self, department, department_tree, all.")]})
+        raise ValidationFailed(fields={"data_scope": [
+            _("Choose one of: self, department, department_tree, all.")]})
     return str(value)
 
 
@@ -66,8 +67,8 @@ def role_create(*, actor: Any, code: str, name: str, data_scope: str = "self",
     _check_code_free(code)
     try:
         with transaction.atomic():
-            role = Role.objects.create(code=code, name=name, data_scope=data_scope, permissions=permission_list,
-                                       is_builtin=False)
+            role = Role.objects.create(code=code, name=name, data_scope=data_scope,
+                                       permissions=permission_list, is_builtin=False)
     except IntegrityError:
         raise ValidationFailed(fields={"code": [_("A role with this code already exists.")]}) from None
     event_record(actor=actor, verb="role.created", obj=role, data=snapshot(role, ROLE_FIELDS))
@@ -112,7 +113,10 @@ def role_update(*, actor: Any, role: Role, data: dict[str, Any]) -> Role:
 
 @transaction.atomic
 def role_delete(*, actor: Any, role: Role) -> None:
-    """Deletes a custom role nobody has. Needs org.manage; raises PermissionDenied, Conflict(builtin | in_use)."""
+    """Deletes a custom role nobody has.
+
+    Needs org.manage; raises PermissionDenied, Conflict(builtin | in_use).
+    """
     require_perm(actor, "org.manage")
     role = Role.objects.select_for_update().get(pk=role.pk)
     if role.is_builtin:
@@ -124,7 +128,8 @@ def role_delete(*, actor: Any, role: Role) -> None:
         with transaction.atomic():
             role.delete()
     except (ProtectedError, IntegrityError):
-        raise Conflict(_("Other records still refer to this role; it cannot be deleted."), code="in_use") from None
+        raise Conflict(_("Other records still refer to this role; it cannot be deleted."),
+                       code="in_use") from None
 
 
 @transaction.atomic

@@ -26,7 +26,8 @@ def apitoken_create(*, actor: Any, name: str = "") -> tuple[ApiToken, str]:
     """
     name = clean_text(name, field="name", max_length=100)
     if ApiToken.objects.filter(user_id=actor.pk).count() >= MAX_TOKENS_PER_USER:
-        raise Conflict(_("You have too many API tokens; revoke some before creating another."), code="token_limit")
+        raise Conflict(_("You have too many API tokens; revoke some before creating another."),
+                       code="token_limit")
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user_id=actor.pk, name=name, key_hash=hash_token(key), prefix=key[:8])
     event_record(actor=actor, verb="apitoken.created", obj=token, data={"name": name, "prefix": token.prefix})
@@ -39,5 +40,6 @@ def apitoken_revoke(*, actor: Any, id: Any) -> None:
     token = ApiToken.objects.select_for_update().filter(pk=parse_id(id), user_id=actor.pk).first()
     if token is None:
         raise NotFound()
-    event_record(actor=actor, verb="apitoken.revoked", obj=token, data={"name": token.name, "prefix": token.prefix})
+    event_record(actor=actor, verb="apitoken.revoked", obj=token,
+                 data={"name": token.name, "prefix": token.prefix})
     token.delete()

@@ -48,7 +48,8 @@ def _clean_password(value: Any, *, user: User | None, field: str = "password") -
     if not isinstance(value, str) or not value:
         raise _fail(field, _("This field is required."))
     if len(value) > PASSWORD_MAX_LENGTH:
-        raise _fail(field, _("Ensure this value has at most %(max)d characters.") % {"max": PASSWORD_MAX_LENGTH})
+        message = _("Ensure this value has at most %(max)d characters.")
+        raise _fail(field, message % {"max": PASSWORD_MAX_LENGTH})
     try:
         validate_password(value, user)
     except DjangoValidationError as error:
@@ -115,7 +116,10 @@ def _clean_bool(value: Any, field: str) -> bool:
 def user_create(*, actor: Any, username: str, password: str, name: str = "", email: str = "", phone: str = "",
                 department: Department | int | None = None, role: Role | str | None = None,
                 manager: User | int | None = None, is_active: bool = True) -> User:
-    """Creates a user (role given by its code). Needs org.manage; raises PermissionDenied, ValidationFailed."""
+    """Creates a user (role given by its code).
+
+    Needs org.manage; raises PermissionDenied, ValidationFailed.
+    """
     require_perm(actor, "org.manage")
     values = {
         "username": _clean_username(username),
@@ -168,7 +172,8 @@ def user_update(*, actor: Any, user: User, data: dict[str, Any]) -> User:
         values["role"] = role
     if "manager" in data:
         raw = data["manager"]
-        if raw not in (None, "") and user.manager_id is not None and str(getattr(raw, "pk", raw)) == str(user.manager_id):
+        unchanged = user.manager_id is not None and str(getattr(raw, "pk", raw)) == str(user.manager_id)
+        if raw not in (None, "") and unchanged:
             values["manager"] = user.manager_id  # unchanged: a since-deactivated manager may stay
         else:
             values["manager"] = _resolve_manager(raw, user_id=user.pk)
@@ -228,7 +233,10 @@ def user_reactivate(*, actor: Any, user: User) -> User:
 
 @transaction.atomic
 def user_password_change(*, actor: Any, current_password: str, new_password: str) -> User:
-    """The actor changes their own password. Raises ValidationFailed (wrong current password, weak new one)."""
+    """The actor changes their own password.
+
+    Raises ValidationFailed (wrong current password, weak new one).
+    """
     user = User.objects.select_for_update().get(pk=actor.pk)
     if not isinstance(current_password, str) or not user.check_password(current_password):
         raise _fail("current_password", _("Your current password is not correct."))
