@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from openfunnel.accounts.scope import can_see_owner
@@ -136,34 +137,55 @@ def duplicate_check(*, actor: Any, keys: DedupKeys, exclude_lead_id: int | None 
 
     _lock(keys)
     config = DedupSettings.current()
+    wanted = {kind: value for kind, value in (("uscc", keys.uscc), ("name", keys.name), ("phone", keys.phone),
+                                               ("email", keys.email))
+              if value and getattr(config, f"check_{kind}")}
+    if not wanted:
+        return
     form_fields = {"name": name_field, "uscc": "uscc", "phone": "phone", "email": "email"}
-    enabled = {"name": config.check_name, "uscc": config.check_uscc, "phone": config.check_phone,
-               "email": config.check_email}
-    customer_fields = {"name": "name_key", "uscc": "uscc", "phone": "phone_key", "email": "email_key"}
-    lead_fields = {"name": "company_key", "uscc": "uscc", "phone": "phone_key", "email": "email_key"}
-    for kind, value in (("uscc", keys.uscc), ("name", keys.name), ("phone", keys.phone), ("email", keys.email)):
-        if not value or not enabled[kind]:
-            continue
-        customers = Customer.objects.filter(deleted_at__isnull=True, **{customer_fields[kind]: value})
+    customer_columns = {"name": "name_key", "uscc": "uscc", "phone": "phone_key", "email": "email_key"}
+    lead_columns = {"name": "company_key", "uscc": "uscc", "phone": "phone_key", "email": "email_key"}
+
+    def any_of(columns: dict[str, str], prefix: str = "") -> Q:
+        condition = Q()
+        for kind, value in wanted.items():
+            if kind in columns:
+                condition |= Q(**{prefix + columns[kind]: value})
+        return condition
+
+    # One query per table (a handful of indexed equality lookups), then the match is chosen here in
+    # priority order: USCC, name, phone, e-mail; customers before leads.
+    customers = Customer.objects.filter(any_of(customer_columns), deleted_at__isnull=True)
+    if exclude_customer_id:
+        customers = customers.exclude(id=exclude_customer_id)
+    customer_rows = list(customers.values_list("id", "name_key", "uscc", "phone_key", "email_key")[:20])
+    contact_rows: list[tuple[Any, ...]] = []
+    contact_keys = {k: v for k, v in wanted.items() if k in ("phone", "email")}
+    if contact_keys:
+        contacts = Contact.objects.filter(
+            any_of({"phone": "phone_key", "email": "email_key"}), deleted_at__isnull=True,
+            customer__deleted_at__isnull=True)
         if exclude_customer_id:
-            customers = customers.exclude(id=exclude_customer_id)
-        match = customers.select_related("owner").first()
-        if match is None and kind in ("phone", "email"):
-            contacts = Contact.objects.filter(deleted_at__isnull=True, customer__deleted_at__isnull=True,
-                                              **{f"{kind}_key": value})
-            if exclude_customer_id:
-                contacts = contacts.exclude(customer_id=exclude_customer_id)
-            contact = contacts.select_related("customer__owner").first()
-            match = contact.customer if contact else None
-        if match is not None:
+            contacts = contacts.exclude(customer_id=exclude_customer_id)
+        contact_rows = list(contacts.values_list("customer_id", "phone_key", "email_key")[:20])
+    leads = Lead.objects.filter(any_of(lead_columns), deleted_at__isnull=True).exclude(status=Lead.Status.CONVERTED)
+    if exclude_lead_id:
+        leads = leads.exclude(id=exclude_lead_id)
+    lead_rows = list(leads.values_list("id", "company_key", "uscc", "phone_key", "email_key")[:20])
+
+    position = {"name": 1, "uscc": 2, "phone": 3, "email": 4}
+    for kind, value in wanted.items():
+        customer_id = next((row[0] for row in customer_rows if row[position[kind]] == value), None)
+        if customer_id is None and kind in contact_keys:
+            column = 1 if kind == "phone" else 2
+            customer_id = next((row[0] for row in contact_rows if row[column] == value), None)
+        if customer_id is not None:
+            match = Customer.objects.select_related("owner").get(pk=customer_id)
             raise _duplicate(actor, kind, "customer", match, form_fields[kind])
-        leads = Lead.objects.filter(deleted_at__isnull=True, **{lead_fields[kind]: value}).exclude(
-            status=Lead.Status.CONVERTED)
-        if exclude_lead_id:
-            leads = leads.exclude(id=exclude_lead_id)
-        lead = leads.select_related("owner").first()
-        if lead is not None:
-            raise _duplicate(actor, kind, "lead", lead, form_fields[kind])
+        lead_id = next((row[0] for row in lead_rows if row[position[kind]] == value), None)
+        if lead_id is not None:
+            raise _duplicate(actor, kind, "lead", Lead.objects.select_related("owner").get(pk=lead_id),
+                             form_fields[kind])
 
 
 def _duplicate(actor: Any, kind: str, record_type: str, record: Any, field: str) -> Conflict:

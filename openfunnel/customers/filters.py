@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.customers import selectors
@@ -38,7 +39,7 @@ class CustomerFilter(django_filters.FilterSet):
     level = django_filters.ModelChoiceFilter(queryset=CustomerLevel.objects.all(), label=_("Level"))
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
-    size = django_filters.ChoiceFilter(choices=CompanySize.choices, label=_("Size"))
+    size = django_filters.ChoiceFilter(choices=CompanySize.choices, label=pgettext_lazy("company size", "Size"))
     region = django_filters.CharFilter(lookup_expr="icontains", label=_("Region"))
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"))
     campaign = django_filters.ModelChoiceFilter(queryset=_campaigns, label=_("Campaign"))

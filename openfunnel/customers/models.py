@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
@@ -14,8 +15,8 @@ class CustomerLevel(models.Model):
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=50)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("sort order", "order"), default=0)
+    is_active = models.BooleanField(pgettext_lazy("level", "active"), default=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -41,15 +42,16 @@ class Tag(models.Model):
 
 class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
     class Status(models.TextChoices):
-        POTENTIAL = "potential", _("Potential")
-        DEAL = "deal", _("Deal")
-        CHURNED = "churned", _("Churned")
+        POTENTIAL = "potential", pgettext_lazy("customer status", "Potential")
+        DEAL = "deal", pgettext_lazy("customer status", "Deal")
+        CHURNED = "churned", pgettext_lazy("customer status", "Churned")
 
     name = models.CharField(_("name"), max_length=200)
     name_key = models.CharField(max_length=200, db_index=True, editable=False)
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
-    size = models.CharField(_("size"), max_length=20, choices=CompanySize.choices, blank=True)
+    size = models.CharField(pgettext_lazy("company size", "size"), max_length=20, choices=CompanySize.choices,
+                            blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -109,13 +111,13 @@ class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):
         DECISION_MAKER = "decision_maker", _("Decision maker")
         INFLUENCER = "influencer", _("Influencer")
         SUPPORTER = "supporter", _("Supporter")
-        USER = "user", _("User")
+        USER = "user", pgettext_lazy("decision role", "User")
         BLOCKER = "blocker", _("Blocker")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts",
                                  verbose_name=_("customer"))
-    name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     phone_key = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -13,7 +13,7 @@ from django.template.backends.django import get_installed_libraries
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from openfunnel.accounts.scope import has_perm, require_perm
@@ -48,7 +48,7 @@ CUSTOMER_COLUMNS = [
     Column("last_follow_up_at", gettext_lazy("Last follow-up"), sort="last_follow_up_at"),
     Column("next_follow_up_at", gettext_lazy("Next follow-up"), sort="next_follow_up_at"),
     Column("created_at", gettext_lazy("Created"), sort="created_at"),
-    Column("size", gettext_lazy("Size"), sort="size", default=False),
+    Column("size", pgettext_lazy("company size", "Size"), sort="size", default=False),
     Column("source", gettext_lazy("Source"), sort="source", default=False),
     Column("campaign", gettext_lazy("Campaign"), render=lambda c: c.campaign.name if c.campaign else "",
            default=False),
@@ -58,10 +58,10 @@ CUSTOMER_COLUMNS = [
 ]
 
 CONTACT_COLUMNS = [
-    Column("name", gettext_lazy("Name"), sort="name", link=True),
+    Column("name", pgettext_lazy("person", "Name"), sort="name", link=True),
     Column("customer", gettext_lazy("Customer"), sort="customer__name",
            render=lambda c: format_html('<a href="{}">{}</a>', c.customer.get_absolute_url(), c.customer.name)),
-    Column("title", gettext_lazy("Title"), sort="title"),
+    Column("title", pgettext_lazy("job title", "Title"), sort="title"),
     Column("phone", gettext_lazy("Phone")),
     Column("email", gettext_lazy("E-mail")),
     Column("decision_role", gettext_lazy("Decision role"), sort="decision_role"),

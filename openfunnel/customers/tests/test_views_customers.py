@@ -154,3 +154,14 @@ def test_global_search_finds_customers_and_contacts_in_scope(personas, web_as, a
     assert "Acme Machinery" in found
     assert "王经理" in web_as(personas.alice).get("/search/?q=王经理").content.decode()
     assert "Acme Machinery" not in web_as(personas.carol).get("/search/?q=Acme").content.decode()
+
+
+def test_pages_speak_chinese(personas, acme):
+    from django.test import Client
+
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    browser.force_login(personas.alice)
+    content = browser.get(f"/customers/{acme.pk}/").content.decode()
+    assert "时间线" in content and "联系人" in content and "创建了客户" in content and "潜在客户" in content
+    duplicate = browser.post("/customers/new/", {"name": "Acme Machinery", "status": "potential"}).content.decode()
+    assert "已存在公司名称相同的客户，负责人：Alice Rep。" in duplicate
