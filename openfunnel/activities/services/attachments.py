@@ -36,6 +36,14 @@ def check_files(files: list[Any], errors: dict[str, list[Any]], field: str = "fi
         errors[field] = messages
 
 
+def _storage_name(name: str) -> str:
+    """A short name for the storage path (the FileField holds 100 characters); the full name stays in `name`."""
+    root, ext = os.path.splitext(name)
+    if len(ext) > 10:
+        root, ext = name, ""
+    return f"{root[:50] or 'file'}{ext}"
+
+
 def attachments_store(*, files: Iterable[Any], actor: Any, activity: Activity | None = None, customer: Any = None,
                       lead: Any = None) -> list[Attachment]:
     """Saves already checked files (callers check with check_files and hold the transaction)."""
@@ -49,7 +57,7 @@ def attachments_store(*, files: Iterable[Any], actor: Any, activity: Activity | 
         attachment = Attachment(name=name, size=upload.size or 0,
                                 content_type=(getattr(upload, "content_type", "") or "")[:100],
                                 activity=activity, customer_id=customer_id, lead_id=lead_id, uploaded_by=actor)
-        attachment.file.save(name, upload, save=False)
+        attachment.file.save(_storage_name(name), upload, save=False)
         attachment.save()
         stored.append(attachment)
     return stored

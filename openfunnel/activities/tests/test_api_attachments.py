@@ -60,3 +60,15 @@ def test_delete_attachment(personas, api_as, alice_customer):
     assert api_as(personas.bob).delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 404
     assert api_as(personas.alice).delete(f"/api/v1/attachments/{attachment.pk}/").status_code == 204
     assert not Attachment.objects.exists()
+
+
+def test_long_and_odd_file_names(personas, api_as, web_as, alice_customer):
+    api = api_as(personas.alice)
+    for name in ("报价单" * 30 + ".pdf", "a." + "x" * 200, "../../etc/passwd", ".hidden"):
+        response = api.post("/api/v1/attachments/", {"file": upload(name), "customer": alice_customer.pk},
+                            format="multipart")
+        assert response.status_code in (201, 400), (name, response.content)
+    for attachment in Attachment.objects.all():
+        assert "/" not in attachment.name and len(attachment.file.name) <= 100
+        assert web_as(personas.alice).get(f"/attachments/{attachment.pk}/").status_code == 200
+    assert Attachment.objects.filter(name__startswith="报价单").exists()
