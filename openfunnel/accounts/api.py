@@ -234,6 +234,12 @@ class TokenObtainView(APIView):
         token, key = services.apitoken_create(actor=user, name=data.get("name", ""))
         return _created(token, key)
 
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(exc, services.LoginThrottled) and "retry_after" in exc.extra:
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
+
 
 class ApiTokenViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The actor's own tokens: list, create (key shown once), revoke. Another user's token is not found."""

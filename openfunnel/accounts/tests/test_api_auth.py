@@ -42,6 +42,7 @@ def test_token_endpoint_is_throttled(personas, settings):
     response = client.post("/api/v1/auth/token/", {"username": "bob", "password": PASSWORD}, format="json")
     assert response.status_code == 429 and response.json()["error"]["code"] == "throttled"
     assert response.json()["error"]["retry_after"] > 0
+    assert int(response["Retry-After"]) == response.json()["error"]["retry_after"]
     assert not ApiToken.objects.exists()
 
 
