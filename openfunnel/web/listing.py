@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
+from django.utils.timezone import is_aware, localtime
 from django.utils.safestring import SafeString
 
 from openfunnel.accounts.models import Preference
@@ -44,7 +45,10 @@ class Column:
         if value is None or value == "":
             value = "—"
         elif hasattr(value, "strftime") and not isinstance(value, SafeString):
-            value = date_filter(value, "Y-m-d H:i" if hasattr(value, "hour") else "Y-m-d")
+            if hasattr(value, "hour"):
+                value = date_filter(localtime(value) if is_aware(value) else value, "Y-m-d H:i")
+            else:
+                value = date_filter(value, "Y-m-d")
         if self.link and hasattr(row, "get_absolute_url"):
             return format_html('<a href="{}">{}</a>', row.get_absolute_url(), value)
         return value
