@@ -61,8 +61,17 @@ ACTIVITY_COLUMNS = [
 def activity_list(request: HttpRequest) -> HttpResponse:
     page = ListPage(request, selectors.activities_visible_to(request.user), columns=ACTIVITY_COLUMNS,
                     key="activities", filterset_class=ActivityFilter, default_sort="-occurred_at")
+    subtitle = ""
+    try:
+        if request.GET.get("customer"):
+            subtitle = str(links.fetch_customer(actor=request.user, customer=request.GET["customer"]))
+        elif request.GET.get("lead"):
+            subtitle = str(links.fetch_lead(actor=request.user, lead=request.GET["lead"]))
+    except NotFound:
+        pass  # the filter then shows nothing the actor may not see anyway
     return render(request, "activities/activity_list.html",
-                  {"page": page, "title": _("Follow-ups"), "row_actions_template": "activities/_activity_actions.html"})
+                  {"page": page, "title": _("Follow-ups"), "subtitle": subtitle,
+                   "row_actions_template": "activities/_activity_actions.html"})
 
 
 def _linked_records(request: HttpRequest, source: Any) -> tuple[Any, Any]:

@@ -18,6 +18,8 @@ def test_list_shows_only_visible_follow_ups_with_filters(personas, web_as, alice
     assert b"Alpha visit" in filtered.content and b"Alpha call" not in filtered.content
     assert b"Alpha" in browser.get(f"/activities/?customer={alice_customer.pk}").content
     assert browser.get("/activities/?customer=abc&occurred_after=nope").status_code == 200
+    hidden = browser.get(f"/activities/?customer={carol_customer.pk}")
+    assert hidden.status_code == 200 and b"Harbin" not in hidden.content and b"Northern call" not in hidden.content
     assert b"Northern call" in web_as(personas.director).get("/activities/").content
 
 
