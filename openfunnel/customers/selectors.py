@@ -107,6 +107,11 @@ def customer_can_transfer(actor: Any, customer: Customer) -> bool:
     return has_perm(actor, "customers.transfer") and customer_in_role_scope(actor, customer)
 
 
+def contacts_editable(actor: Any, customer: Customer) -> bool:
+    """contacts.edit plus write access to the contacts' customer."""
+    return has_perm(actor, "contacts.edit") and customer_write_access(actor, customer)
+
+
 def customer_can_delete(actor: Any, customer: Customer) -> bool:
     return has_perm(actor, "customers.delete") and customer_write_access(actor, customer)
 

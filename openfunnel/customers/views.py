@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.backends.django import get_installed_libraries
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -97,10 +96,6 @@ def _existing_url(existing: dict[str, Any] | None) -> str | None:
         return None
 
 
-def _activity_panel_available() -> bool:
-    return "activities_tags" in get_installed_libraries()
-
-
 def _attachment_download_available() -> bool:
     try:
         reverse("activities:attachment_download", args=[1])
@@ -161,7 +156,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_detail(actor=actor, id=pk)
     timeline = selectors.customer_timeline(actor=actor, customer=customer, page=request.GET.get("timeline_page", 1))
     can_edit = selectors.customer_can_edit(actor, customer)
-    can_edit_contacts = has_perm(actor, "contacts.edit") and selectors.customer_write_access(actor, customer)
+    can_edit_contacts = selectors.contacts_editable(actor, customer)
     can_share = selectors.customer_can_share(actor, customer)
     can_transfer = selectors.customer_can_transfer(actor, customer)
     context = {
@@ -181,7 +176,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contact_form": ContactForm() if can_edit_contacts else None,
         "share_form": ShareForm(actor=actor, customer=customer) if can_share else None,
         "transfer_form": TransferForm(actor=actor, customer=customer) if can_transfer else None,
-        "activity_panel": _activity_panel_available(),
     }
     return render(request, "customers/detail.html", context)
 
@@ -216,7 +210,8 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def customer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_get(actor=request.user, id=pk)
-    require_perm(request.user, "customers.transfer")
+    if not selectors.customer_can_transfer(request.user, customer):
+        raise PermissionDenied()
     form = TransferForm(request.POST or None, actor=request.user, customer=customer)
     if submit_form(request, form, lambda data: services.customer_transfer(actor=request.user, customer=customer,
                                                                            owner=data["owner"])):
@@ -230,7 +225,8 @@ def customer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def customer_share(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_get(actor=request.user, id=pk)
-    require_perm(request.user, "customers.share")
+    if not selectors.customer_can_share(request.user, customer):
+        raise PermissionDenied()
     form = ShareForm(request.POST or None, actor=request.user, customer=customer)
     if submit_form(request, form, lambda data: services.customer_share(actor=request.user, customer=customer,
                                                                         user=data["user"], can_edit=data["can_edit"])):
@@ -278,8 +274,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(actor=request.user, id=pk)
     events = selectors.contact_events(actor=request.user, contact=contact)[:30]
-    can_edit = has_perm(request.user, "contacts.edit") and selectors.customer_write_access(request.user,
-                                                                                          contact.customer)
+    can_edit = selectors.contacts_editable(request.user, contact.customer)
     return render(request, "customers/contact_detail.html", {
         "title": contact.name, "contact": contact, "entries": selectors.timeline_entries(events),
         "can_edit": can_edit})
@@ -288,7 +283,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_get(actor=request.user, id=pk)
-    require_perm(request.user, "contacts.edit")
+    if not selectors.contacts_editable(request.user, customer):
+        raise PermissionDenied()
     form = ContactForm(request.POST or None)
     contact = submit_form(request, form, lambda data: services.contact_create(actor=request.user, customer=customer,
                                                                               **data))
@@ -302,7 +298,8 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(actor=request.user, id=pk)
-    require_perm(request.user, "contacts.edit")
+    if not selectors.contacts_editable(request.user, contact.customer):
+        raise PermissionDenied()
     form = ContactForm(request.POST or None, instance=contact)
 
     def save(data: dict[str, Any]) -> Any:
@@ -319,7 +316,8 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(actor=request.user, id=pk)
-    require_perm(request.user, "contacts.edit")
+    if not selectors.contacts_editable(request.user, contact.customer):
+        raise PermissionDenied()
     if request.method == "POST":
         services.contact_delete(actor=request.user, contact=contact)
         messages.success(request, _("Contact “%(name)s” moved to the recycle bin.") % {"name": contact.name})

@@ -141,6 +141,32 @@ def test_transfer_share_unshare_delete_pages(personas, web_as, acme):
     assert acme.deleted_at is not None
 
 
+def test_read_only_collaborator_gets_403_on_write_pages(personas, web_as, acme):
+    customer_share(actor=personas.alice, customer=acme, user=personas.carol)
+    carol = web_as(personas.carol)
+    page = carol.get(f"/customers/{acme.pk}/").content.decode()
+    assert f"/customers/{acme.pk}/edit/" not in page and f"/customers/{acme.pk}/contacts/new/" not in page
+    contact = acme.contacts.get()
+    for url in (f"/customers/{acme.pk}/edit/", f"/customers/{acme.pk}/share/", f"/customers/{acme.pk}/contacts/new/",
+                f"/contacts/{contact.pk}/edit/", f"/contacts/{contact.pk}/delete/"):
+        assert carol.get(url).status_code == 403, url
+    assert carol.post(f"/customers/{acme.pk}/share/", {"user": personas.bob.pk}).status_code == 403
+    assert carol.post(f"/contacts/{contact.pk}/primary/").status_code == 403
+    assert carol.post(f"/customers/{acme.pk}/unshare/", {"user": personas.carol.pk}).status_code == 302  # may leave
+    assert carol.get(f"/customers/{acme.pk}/").status_code == 404
+
+
+def test_list_page_query_count_is_flat(personas, web_as, django_assert_max_num_queries):
+    tag = Tag.objects.create(name="T")
+    for i in range(20):
+        customer = customer_create(actor=personas.alice, name=f"Company {i}", tags=[tag],
+                                   level=CustomerLevel.objects.get(code="a"))
+        customer_share(actor=personas.alice, customer=customer, user=personas.bob)
+    browser = web_as(personas.manager)
+    with django_assert_max_num_queries(20):
+        assert browser.get("/customers/").status_code == 200
+
+
 def test_rep_cannot_use_manager_actions(personas, web_as, acme):
     alice = web_as(personas.alice)
     page = alice.get(f"/customers/{acme.pk}/").content.decode()
