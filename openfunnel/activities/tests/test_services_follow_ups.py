@@ -169,3 +169,15 @@ def test_delete_by_author_or_editor_and_restore(personas, alice_customer):
         activity_restore(actor=personas.alice, id=activity.pk)
     activity_restore(actor=personas.admin, id=activity.pk)
     assert activities_visible_to(personas.alice).get() == activity
+
+
+def test_deleted_follow_ups_are_in_the_recycle_bin(personas, alice_customer):
+    from openfunnel.audit.selectors import recycle_bin_for
+    from openfunnel.audit.services import recycle_restore
+
+    activity = activity_create(actor=personas.alice, kind="call", content="to the bin", customer=alice_customer)
+    activity_delete(actor=personas.alice, activity=activity)
+    items = list(recycle_bin_for(actor=personas.admin, kind="activity")[:10])
+    assert [(i.kind, i.id) for i in items] == [("activity", activity.pk)]
+    recycle_restore(actor=personas.admin, kind="activity", id=activity.pk)
+    assert Event.objects.filter(verb="activity.restored", customer_id=alice_customer.pk).exists()
