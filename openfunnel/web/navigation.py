@@ -29,6 +29,7 @@ NAVIGATION: tuple[NavSection, ...] = (
         NavItem("activities:my_day", _("My day")),
         NavItem("activities:list", _("Follow-ups")),
         NavItem("activities:tasks", _("Tasks")),
+        NavItem("activities:calendar", _("Calendar")),
         NavItem("automation:notifications", _("Notifications")),
     )),
     NavSection(_("Sales"), (
