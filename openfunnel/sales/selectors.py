@@ -267,3 +267,23 @@ def overdue_report(*, queryset: QuerySet[Opportunity], today: dt.date, list_cap:
     for opportunity in past.select_related("customer", "stage", "owner").order_by("expected_close_date")[:list_cap]:
         rows[opportunity.owner_id].opportunities.append(opportunity)
     return sorted(rows.values(), key=lambda r: (-r.overdue_open, -r.closed_late, str(r.owner)))
+
+
+# --- the opportunity page ----------------------------------------------------------------------------------
+
+def opportunity_events(*, opportunity: Opportunity, limit: int = 50) -> list[Any]:
+    """The opportunity's own audit events, newest first (the page's activity log)."""
+    from openfunnel.audit.models import Event
+
+    return list(Event.objects.filter(object_type="opportunity", object_id=opportunity.pk)
+                .select_related("actor").order_by("-at", "-id")[:limit])
+
+
+def opportunity_activities(*, opportunity: Opportunity, limit: int = 20) -> list[Any] | None:
+    """Follow-ups linked to the opportunity, or None while follow-ups cannot be linked to opportunities."""
+    from openfunnel.activities.models import Activity
+
+    if not any(f.name == "opportunity" for f in Activity._meta.get_fields()):
+        return None
+    return list(Activity.objects.filter(opportunity=opportunity, deleted_at__isnull=True)
+                .select_related("author").order_by("-occurred_at", "-id")[:limit])

@@ -1,15 +1,622 @@
-"""Web pages of opportunities and pipelines (filled in by the next commit)."""
+"""Web pages of opportunities and pipelines: thin adapters over the same services and selectors as the API."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from openfunnel.sales import selectors
+from openfunnel.accounts.scope import has_perm, require_perm
+from openfunnel.audit.verbs import verb_label
+from openfunnel.core.errors import DomainError, ValidationFailed
+from openfunnel.core.forms import apply_domain_error
+from openfunnel.sales import selectors, services
+from openfunnel.sales.api import attachment_response
+from openfunnel.sales.filters import BoardFilter, OpportunityFilter
+from openfunnel.sales.forms import (
+    AttachmentForm,
+    ContactLinkForm,
+    LineForm,
+    LoseForm,
+    LostReasonForm,
+    MoveForm,
+    OpportunityCreateForm,
+    OpportunityEditForm,
+    PipelineCreateForm,
+    PipelineForm,
+    ShareForm,
+    StageForm,
+    StageRetireForm,
+)
+from openfunnel.sales.models import Opportunity, Stage
+from openfunnel.sales.requirements import REQUIRABLE_FIELDS, requirements_missing
+from openfunnel.web.forms import render_form, submit_form
+from openfunnel.web.listing import Column, ListPage
+
+BOARD_CAP = 30
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _refresh() -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["HX-Refresh"] = "true"
+    return response
+
+
+# --- kanban board ----------------------------------------------------------------------------------------
+
+def _decorate(cards: list[Opportunity], now: Any) -> None:
+    today = timezone.localdate(now)
+    for card in cards:
+        card.days = card.days_in_stage(now)
+        card.stalled = card.is_open and card.stage.max_days is not None and card.days > card.stage.max_days
+        card.overdue = card.is_open and card.expected_close_date is not None and card.expected_close_date < today
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    pipelines = list(selectors.pipelines_visible_to(actor, active_only=True))
+    wanted = request.GET.get("pipeline", "")
+    pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or (pipelines[0] if pipelines else None)
+    visible = selectors.opportunities_visible_to(actor)
+    filterset = BoardFilter(request.GET or None, queryset=visible, request=request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
+    columns = selectors.board_columns(pipeline=pipeline, queryset=queryset, cap=BOARD_CAP) if pipeline else []
+    now = timezone.now()
+    for column in columns:
+        _decorate(column.cards, now)
+    params = {k: v for k, v in request.GET.items() if k in filterset.filters and v}
+    more_base = reverse("sales:list") + "?" + urlencode({**params, "pipeline": getattr(pipeline, "pk", "")})
+    context = {"title": _("Opportunities"), "pipelines": pipelines, "pipeline": pipeline, "columns": columns,
+               "filterset": filterset, "totals": selectors.board_totals(columns), "more_base": more_base,
+               "can_edit": has_perm(actor, "customers.edit"), "cap": BOARD_CAP,
+               "board_url": request.get_full_path()}
+    if _htmx(request) and request.GET.get("fragment") == "board":
+        return render(request, "sales/_board.html", context)
+    return render(request, "sales/board.html", context)
+
+
+# --- list and report -------------------------------------------------------------------------------------
+
+def _flags(o: Opportunity) -> str:
+    flags = []
+    if o.is_past_close_date:
+        flags.append(str(_("Overdue")))
+    if o.is_stalled:
+        flags.append(str(_("Stalled")))
+    return " · ".join(flags)
+
+
+OPPORTUNITY_COLUMNS = [
+    Column("name", gettext_lazy("Name"), sort="name", link=True),
+    Column("customer__name", gettext_lazy("Customer"), sort="customer__name"),
+    Column("stage__name", gettext_lazy("Stage"), sort="stage__order"),
+    Column("amount", gettext_lazy("Amount"), sort="amount"),
+    Column("weighted_amount", gettext_lazy("Weighted amount"), default=False),
+    Column("expected_close_date", gettext_lazy("Expected close date"), sort="expected_close_date"),
+    Column("probability", gettext_lazy("Probability %"), sort="probability"),
+    Column("forecast_category", gettext_lazy("Forecast category"), sort="forecast_category"),
+    Column("owner__display_name", gettext_lazy("Owner"), sort="owner__name"),
+    Column("status", gettext_lazy("Status"), sort="status"),
+    Column("flags", gettext_lazy("Flags"), render=_flags),
+    Column("next_step", gettext_lazy("Next step"), default=False),
+    Column("competitor", gettext_lazy("Competitor"), default=False),
+    Column("close_date_push_count", gettext_lazy("Close date pushed back"), sort="close_date_push_count",
+           default=False),
+    Column("pipeline__name", gettext_lazy("Pipeline"), default=False),
+]
+
+
+@login_required
+def opportunity_list(request: HttpRequest) -> HttpResponse:
+    page = ListPage(request, selectors.opportunities_visible_to(request.user), columns=OPPORTUNITY_COLUMNS,
+                    key="opportunities", filterset_class=OpportunityFilter, default_sort="-id")
+    actions = [{"url": reverse("sales:board"), "label": _("Kanban")},
+               {"url": reverse("sales:overdue_report"), "label": _("Not closed in time")}]
+    if has_perm(request.user, "customers.edit"):
+        actions.insert(0, {"url": reverse("sales:create"), "label": _("New opportunity")})
+    return render(request, "web/list_page.html", {"page": page, "title": _("Opportunities"), "actions": actions})
+
+
+@login_required
+def overdue_report(request: HttpRequest) -> HttpResponse:
+    visible = selectors.opportunities_visible_to(request.user)
+    filterset = OpportunityFilter(request.GET or None, queryset=visible, request=request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
+    for name in list(filterset.form.fields):
+        if name not in ("owner", "department", "pipeline", "search"):
+            del filterset.form.fields[name]
+    rows = selectors.overdue_report(queryset=queryset, today=timezone.localdate())
+    return render(request, "sales/overdue_report.html", {"title": _("Opportunities not closed in time"),
+                                                         "rows": rows, "filterset": filterset})
+
+
+# --- create, edit, page ----------------------------------------------------------------------------------
+
+@login_required
+def opportunity_create(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "customers.edit")
+    initial = {"customer": request.GET.get("customer")} if str(request.GET.get("customer", "")).isdigit() else {}
+    form = OpportunityCreateForm(request.POST or None, actor=request.user, initial=initial)
+    opportunity = submit_form(request, form,
+                              lambda data: services.opportunity_create(actor=request.user, **form.service_kwargs()))
+    if opportunity:
+        messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opportunity.name})
+        return redirect(opportunity.get_absolute_url())
+    return render_form(request, form, {"title": _("New opportunity"), "cancel_url": reverse("sales:board")})
+
+
+@login_required
+def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    form = OpportunityEditForm(request.POST or None, actor=request.user, opportunity=opportunity)
+
+    def save(data: dict[str, Any]) -> Any:
+        return services.opportunity_update(actor=request.user, opportunity=opportunity, data=form.changed_values(),
+                                           expected_version=data["version"])
+
+    if submit_form(request, form, save):
+        messages.success(request, _("Opportunity saved."))
+        return redirect(opportunity.get_absolute_url())
+    return render_form(request, form, {"title": opportunity.name, "cancel_url": opportunity.get_absolute_url()})
+
+
+def _checklist(opportunity: Opportunity) -> list[dict[str, Any]]:
+    done = set((opportunity.checklist_done or {}).get(str(opportunity.stage_id), []))
+    return [{"item": item, "done": item in done} for item in opportunity.stage.checklist or []]
+
+
+def _follow_up_url(opportunity: Opportunity) -> str:
+    try:
+        return reverse("activities:create") + "?" + urlencode({"customer": opportunity.customer_id,
+                                                               "opportunity": opportunity.pk})
+    except NoReverseMatch:
+        return ""
+
+
+def _customer_url(customer_id: int) -> str:
+    try:
+        return reverse("customers:detail", args=[customer_id])
+    except NoReverseMatch:
+        return ""
+
+
+def _detail(request: HttpRequest, opportunity: Opportunity, *, status: int = 200, **forms: Any) -> HttpResponse:
+    actor = request.user
+    can_edit = selectors.opportunity_can_edit(actor, opportunity)
+    stages = [s for s in opportunity.pipeline.stages.all() if s.is_active or s.pk == opportunity.stage_id]
+    open_stages = [s for s in stages if s.kind == Stage.Kind.OPEN]
+    changes = selectors.opportunity_history(opportunity=opportunity)
+    next_stage = next((s for s in open_stages if s.order > opportunity.stage.order), None) \
+        if opportunity.is_open and opportunity.stage.kind == Stage.Kind.OPEN else None
+    next_missing = {}
+    if next_stage is not None and can_edit:
+        next_missing = requirements_missing(opportunity=opportunity, current=opportunity.stage, target=next_stage,
+                                            stages=stages)
+    events = selectors.opportunity_events(opportunity=opportunity)
+    for event in events:
+        event.label = verb_label(event.verb)
+    _decorate([opportunity], timezone.now())
+    context = {
+        "title": opportunity.name, "opportunity": opportunity, "can_edit": can_edit,
+        "can_delete": has_perm(actor, "customers.delete") and can_edit,
+        "can_share": has_perm(actor, "customers.share") and can_edit,
+        "stages": stages, "open_stages": open_stages,
+        "won_stage": next((s for s in stages if s.kind == Stage.Kind.WON), None),
+        "lost_stage": next((s for s in stages if s.kind == Stage.Kind.LOST), None),
+        "changes": changes, "stage_times": selectors.opportunity_stage_times(opportunity=opportunity, changes=changes),
+        "attachments": selectors.opportunity_attachments(opportunity=opportunity),
+        "events": events, "activities": selectors.opportunity_activities(opportunity=opportunity),
+        "follow_up_url": _follow_up_url(opportunity), "customer_url": _customer_url(opportunity.customer_id),
+        "checklist": _checklist(opportunity), "next_stage": next_stage,
+        "next_missing": [REQUIRABLE_FIELDS.get(k, _("Attachments")) for k in next_missing],
+        "line_form": forms.get("line_form") or LineForm(prefix="line"),
+        "contact_form": forms.get("contact_form") or ContactLinkForm(opportunity=opportunity, prefix="contact"),
+        "share_form": forms.get("share_form") or ShareForm(prefix="share"),
+        "attachment_form": forms.get("attachment_form") or AttachmentForm(opportunity=opportunity, prefix="file"),
+    }
+    return render(request, "sales/opportunity_detail.html", context, status=status)
 
 
 @login_required
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.opportunity_get(actor=request.user, id=pk))
+
+
+# --- moves -------------------------------------------------------------------------------------------------
+
+MISSING_LABELS = {**REQUIRABLE_FIELDS, "attachments": gettext_lazy("Attachments"),
+                  "lost_reason": gettext_lazy("Lost reason")}
+
+
+def _move_response(request: HttpRequest, opportunity: Opportunity, stage: Stage, form: MoveForm,
+                   missing: dict[str, list[Any]], *, status: int, message: Any = "") -> HttpResponse:
+    context = {"opportunity": opportunity, "stage": stage, "form": form, "message": message, "missing_fields": list(missing),
+               "missing": [{"field": k, "label": MISSING_LABELS.get(k, k), "messages": v} for k, v in missing.items()],
+               "title": _("Move to “%(stage)s”") % {"stage": stage.name}}
+    template = "sales/_move_form.html" if _htmx(request) else "sales/move_page.html"
+    response = render(request, template, context, status=status)
+    response["X-Move-Refused"] = "1" if status >= 400 else "0"
+    return response
+
+
+def _move_refused(request: HttpRequest, opportunity: Opportunity, stage: Stage, error: DomainError) -> HttpResponse:
+    context = {"opportunity": opportunity, "stage": stage, "message": error.message, "title": _("Not moved")}
+    template = "sales/_move_error.html" if _htmx(request) else "sales/move_error_page.html"
+    response = render(request, template, context, status=error.status)
+    response["X-Move-Refused"] = "1"
+    return response
+
+
+def _do_move(request: HttpRequest, opportunity: Opportunity, stage: Stage) -> HttpResponse:
+    form = MoveForm(request.POST, request.FILES, opportunity=opportunity)
+    if not form.is_valid():
+        return _move_response(request, opportunity, stage, form, {}, status=400)
+    try:
+        services.opportunity_move(actor=request.user, opportunity=opportunity, stage=stage, **form.service_kwargs())
+    except ValidationFailed as error:
+        if error.code == "stage_requirements_missing":
+            form = MoveForm(request.POST, opportunity=opportunity, missing=list(error.fields))
+            return _move_response(request, opportunity, stage, form, error.fields, status=400, message=error.message)
+        apply_domain_error(form, error)
+        return _move_response(request, opportunity, stage, form, {}, status=400)
+    except DomainError as error:
+        return _move_refused(request, opportunity, stage, error)
+    if _htmx(request):
+        return _refresh()
+    messages.success(request, _("Moved to “%(stage)s”.") % {"stage": stage.name})
+    return redirect(opportunity.get_absolute_url())
+
+
+@login_required
+def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET ?stage=: what entering that stage still needs (the form to fill in place); POST: the move."""
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    data = request.POST if request.method == "POST" else request.GET
+    stage = selectors.stage_get(pipeline=opportunity.pipeline, id=data.get("stage"))
+    if request.method == "POST":
+        return _do_move(request, opportunity, stage)
+    if stage.kind == Stage.Kind.LOST:
+        missing = {"lost_reason": [_("Required to enter “%(stage)s”.") % {"stage": stage.name}]}
+    else:
+        stages = list(opportunity.pipeline.stages.all())
+        missing = requirements_missing(opportunity=opportunity, current=opportunity.stage, target=stage, stages=stages)
+    form = MoveForm(initial={"stage": stage.pk}, opportunity=opportunity, missing=list(missing))
+    return _move_response(request, opportunity, stage, form, missing, status=200)
+
+
+@login_required
+@require_POST
+def opportunity_win(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    won = next((s for s in opportunity.pipeline.stages.all() if s.kind == Stage.Kind.WON), None)
+    if won is None:
+        raise ValidationFailed(fields={"stage": [_("This pipeline has no won stage.")]})
+    request.POST = request.POST.copy()
+    request.POST["stage"] = str(won.pk)
+    return _do_move(request, opportunity, won)
+
+
+@login_required
+def opportunity_lose(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    form = LoseForm(request.POST or None, prefix="lose")
+
+    def save(data: dict[str, Any]) -> Any:
+        return services.opportunity_lose(actor=request.user, opportunity=opportunity, reason=data["reason"],
+                                         note=data.get("note", ""))
+
+    if submit_form(request, form, save):
+        messages.success(request, _("Opportunity closed as lost."))
+        return redirect(opportunity.get_absolute_url())
+    return render_form(request, form, {"title": _("Lose “%(name)s”") % {"name": opportunity.name},
+                                       "cancel_url": opportunity.get_absolute_url(), "submit_label": _("Close as lost")})
+
+
+def _post_action(request: HttpRequest, opportunity: Opportunity, call: Any, success: Any) -> HttpResponse:
+    """Runs a one-click action; a refusal becomes a message on the opportunity page."""
+    try:
+        call()
+    except DomainError as error:
+        messages.error(request, str(error.message) if not error.fields else
+                       " ".join(str(m) for ms in error.fields.values() for m in ms))
+    else:
+        messages.success(request, success)
+    return redirect(opportunity.get_absolute_url())
+
+
+@login_required
+@require_POST
+def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_get(actor=request.user, id=pk)
-    return redirect(f"/api/v1/opportunities/{opportunity.pk}/")
+    return _post_action(request, opportunity,
+                        lambda: services.opportunity_reopen(actor=request.user, opportunity=opportunity),
+                        _("Opportunity reopened."))
+
+
+@login_required
+@require_POST
+def opportunity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get(actor=request.user, id=pk)
+    services.opportunity_delete(actor=request.user, opportunity=opportunity)
+    messages.success(request, _("Opportunity moved to the recycle bin."))
+    return redirect("sales:board")
+
+
+# --- sections of the opportunity page ------------------------------------------------------------------------
+
+def _section(request: HttpRequest, opportunity: Opportunity, form_key: str, form: Any, call: Any,
+             success: Any) -> HttpResponse:
+    """Calls the service of an inline form; a refusal re-renders the page with the form's errors (400)."""
+    if form is not None and not form.is_valid():
+        return _detail(request, opportunity, status=400, **{form_key: form})
+    try:
+        call()
+    except DomainError as error:
+        if form is None:
+            messages.error(request, str(error.message))
+            return redirect(opportunity.get_absolute_url())
+        apply_domain_error(form, error)
+        if error.fields and not form.errors:
+            form.add_error(None, " ".join(str(m) for ms in error.fields.values() for m in ms))
+        return _detail(request, opportunity, status=400, **{form_key: form})
+    messages.success(request, success)
+    return redirect(opportunity.get_absolute_url())
+
+
+def _line_dicts(opportunity: Opportunity, skip: int | None = None) -> list[dict[str, Any]]:
+    return [{"product": line.product, "quantity": line.quantity, "unit_price": line.unit_price,
+             "discount_percent": line.discount_percent} for line in opportunity.lines.all() if line.pk != skip]
+
+
+@login_required
+@require_POST
+def opportunity_lines(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    if "remove" in request.POST:
+        remove = int(request.POST["remove"]) if request.POST["remove"].isdigit() else 0
+        lines = _line_dicts(opportunity, skip=remove)
+        return _section(request, opportunity, "line_form", None,
+                        lambda: services.opportunity_lines_set(actor=request.user, opportunity=opportunity, lines=lines),
+                        _("Product line removed."))
+    form = LineForm(request.POST, prefix="line")
+
+    def call() -> Any:
+        new = {k: v for k, v in form.cleaned_data.items() if v is not None}
+        return services.opportunity_lines_set(actor=request.user, opportunity=opportunity,
+                                              lines=[*_line_dicts(opportunity), new])
+
+    return _section(request, opportunity, "line_form", form, call, _("Product line added."))
+
+
+@login_required
+@require_POST
+def opportunity_contacts(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    current = [{"contact": link.contact_id, "role": link.role} for link in opportunity.contact_links.all()]
+    if "remove" in request.POST:
+        keep = [c for c in current if str(c["contact"]) != request.POST["remove"]]
+        return _section(request, opportunity, "contact_form", None,
+                        lambda: services.opportunity_contacts_set(actor=request.user, opportunity=opportunity,
+                                                                  contacts=keep),
+                        _("Contact removed from the opportunity."))
+    form = ContactLinkForm(request.POST, opportunity=opportunity, prefix="contact")
+
+    def call() -> Any:
+        chosen = form.cleaned_data["contact"]
+        contacts = [c for c in current if c["contact"] != chosen.pk]
+        contacts.append({"contact": chosen.pk, "role": form.cleaned_data["role"]})
+        return services.opportunity_contacts_set(actor=request.user, opportunity=opportunity, contacts=contacts)
+
+    return _section(request, opportunity, "contact_form", form, call, _("Contact added to the opportunity."))
+
+
+@login_required
+@require_POST
+def opportunity_shares(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    require_perm(request.user, "customers.share")
+    if "remove" in request.POST:
+        user_id = request.POST["remove"]
+        return _section(request, opportunity, "share_form", None,
+                        lambda: services.opportunity_share_remove(actor=request.user, opportunity=opportunity,
+                                                                  user=int(user_id) if user_id.isdigit() else 0),
+                        _("Collaborator removed."))
+    form = ShareForm(request.POST, prefix="share")
+    return _section(request, opportunity, "share_form", form,
+                    lambda: services.opportunity_share_set(actor=request.user, opportunity=opportunity,
+                                                           user=form.cleaned_data["user"],
+                                                           can_edit=form.cleaned_data["can_edit"]),
+                    _("Collaborator added."))
+
+
+@login_required
+@require_POST
+def opportunity_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    item, done = request.POST.get("item", "")[:200], request.POST.get("done") == "1"
+    try:
+        opportunity = services.opportunity_checklist_mark(actor=request.user, opportunity=opportunity, item=item,
+                                                          done=done)
+    except DomainError as error:
+        if _htmx(request):
+            return HttpResponse(str(error.message), status=error.status)
+        messages.error(request, str(error.message))
+        return redirect(opportunity.get_absolute_url())
+    if _htmx(request):
+        return render(request, "sales/_checklist.html", {"opportunity": opportunity, "checklist": _checklist(opportunity),
+                                                         "can_edit": True})
+    return redirect(opportunity.get_absolute_url())
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
+    form = AttachmentForm(request.POST, request.FILES, opportunity=opportunity, prefix="file")
+    return _section(request, opportunity, "attachment_form", form,
+                    lambda: services.opportunity_attachment_add(actor=request.user, opportunity=opportunity,
+                                                                file=form.cleaned_data["file"],
+                                                                stage=form.cleaned_data["stage"],
+                                                                note=form.cleaned_data["note"]),
+                    _("File attached."))
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    return attachment_response(selectors.attachment_get(actor=request.user, opportunity_id=pk, id=attachment_pk))
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    attachment = selectors.attachment_get(actor=request.user, opportunity_id=pk, id=attachment_pk)
+    return _post_action(request, attachment.opportunity,
+                        lambda: services.opportunity_attachment_delete(actor=request.user, attachment=attachment),
+                        _("File removed."))
+
+
+# --- pipeline editor (config.manage) ----------------------------------------------------------------------------
+
+@login_required
+def pipeline_list(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    return render(request, "sales/pipelines.html", {"title": _("Pipelines"),
+                                                    "pipelines": selectors.pipelines_visible_to(request.user)})
+
+
+@login_required
+def pipeline_create(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    form = PipelineCreateForm(request.POST or None)
+    pipeline = submit_form(request, form, lambda data: services.pipeline_create(actor=request.user,
+                                                                                **form.service_kwargs()))
+    if pipeline:
+        messages.success(request, _("Pipeline “%(name)s” created.") % {"name": pipeline.name})
+        return redirect(pipeline.get_absolute_url())
+    return render_form(request, form, {"title": _("New pipeline"), "cancel_url": reverse("sales:pipelines")})
+
+
+def _pipeline_page(request: HttpRequest, pipeline: Any, *, form: Any = None, stage_form: Any = None,
+                   status: int = 200) -> HttpResponse:
+    return render(request, "sales/pipeline_edit.html", {
+        "title": pipeline.name, "pipeline": pipeline, "form": form or PipelineForm(instance=pipeline),
+        "stage_form": stage_form or StageForm(prefix="stage"),
+        "stages": list(pipeline.stages.all()), "labels": REQUIRABLE_FIELDS}, status=status)
+
+
+@login_required
+def pipeline_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    pipeline = selectors.pipeline_get(actor=request.user, id=pk)
+    if request.method != "POST":
+        return _pipeline_page(request, pipeline)
+    form = PipelineForm(request.POST, instance=pipeline)
+    before = {name: getattr(pipeline, name) for name in PipelineForm.Meta.fields}
+    if submit_form(request, form, lambda data: services.pipeline_update(
+            actor=request.user, pipeline=pipeline,
+            data={k: v for k, v in data.items() if before.get(k) != v})):
+        messages.success(request, _("Pipeline saved."))
+        return redirect(pipeline.get_absolute_url())
+    pipeline.refresh_from_db()
+    return _pipeline_page(request, pipeline, form=form, status=400)
+
+
+@login_required
+@require_POST
+def stage_add(request: HttpRequest, pk: int) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    pipeline = selectors.pipeline_get(actor=request.user, id=pk)
+    form = StageForm(request.POST, prefix="stage")
+    if submit_form(request, form, lambda data: services.stage_add(actor=request.user, pipeline=pipeline,
+                                                                  **form.service_data())):
+        messages.success(request, _("Stage added."))
+        return redirect(pipeline.get_absolute_url())
+    return _pipeline_page(request, pipeline, stage_form=form, status=400)
+
+
+@login_required
+def stage_edit(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    pipeline = selectors.pipeline_get(actor=request.user, id=pk)
+    stage = selectors.stage_get(pipeline=pipeline, id=stage_pk)
+    form = StageForm(request.POST or None, stage=stage)
+    if submit_form(request, form, lambda data: services.stage_update(actor=request.user, stage=stage,
+                                                                     data=form.service_data())):
+        messages.success(request, _("Stage saved."))
+        return redirect(pipeline.get_absolute_url())
+    return render_form(request, form, {"title": _("Stage “%(name)s”") % {"name": stage.name},
+                                       "subtitle": pipeline.name, "cancel_url": pipeline.get_absolute_url()})
+
+
+@login_required
+@require_POST
+def stage_shift(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    pipeline = selectors.pipeline_get(actor=request.user, id=pk)
+    stage = selectors.stage_get(pipeline=pipeline, id=stage_pk)
+    ids = [s.pk for s in pipeline.stages.all() if s.kind == Stage.Kind.OPEN]
+    if stage.pk in ids:
+        index = ids.index(stage.pk)
+        other = index - 1 if request.POST.get("direction") == "up" else index + 1
+        if 0 <= other < len(ids):
+            ids[index], ids[other] = ids[other], ids[index]
+            services.stage_reorder(actor=request.user, pipeline=pipeline, stage_ids=ids)
+    return redirect(pipeline.get_absolute_url())
+
+
+@login_required
+def stage_retire(request: HttpRequest, pk: int, stage_pk: int) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    pipeline = selectors.pipeline_get(actor=request.user, id=pk)
+    stage = selectors.stage_get(pipeline=pipeline, id=stage_pk)
+    if request.method == "POST" and request.POST.get("reactivate"):
+        services.stage_update(actor=request.user, stage=stage, data={"is_active": True})
+        messages.success(request, _("Stage back in use."))
+        return redirect(pipeline.get_absolute_url())
+    form = StageRetireForm(request.POST if request.method == "POST" else None, stage=stage)
+    if submit_form(request, form, lambda data: services.stage_retire(actor=request.user, stage=stage,
+                                                                     move_to=data.get("move_to"))):
+        messages.success(request, _("Stage “%(name)s” retired.") % {"name": stage.name})
+        return redirect(pipeline.get_absolute_url())
+    return render_form(request, form, {"title": _("Retire stage “%(name)s”") % {"name": stage.name},
+                                       "subtitle": _("History keeps the stage's name; it leaves the board."),
+                                       "cancel_url": pipeline.get_absolute_url(), "submit_label": _("Retire")})
+
+
+@login_required
+def lost_reason_list(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    form = LostReasonForm(request.POST or None)
+    if submit_form(request, form, lambda data: services.lost_reason_create(actor=request.user, **data)):
+        messages.success(request, _("Lost reason added."))
+        return redirect("sales:lost_reasons")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sales/lost_reasons.html", {"title": _("Lost reasons"), "form": form,
+                                                       "reasons": selectors.lost_reasons(active_only=False)},
+                  status=status)
+
+
+@login_required
+def lost_reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    reason = selectors.lost_reason_get(id=pk)
+    form = LostReasonForm(request.POST or None, instance=reason)
+    if submit_form(request, form, lambda data: services.lost_reason_update(actor=request.user, reason=reason,
+                                                                           data=data)):
+        messages.success(request, _("Lost reason saved."))
+        return redirect("sales:lost_reasons")
+    return render_form(request, form, {"title": reason.name, "cancel_url": reverse("sales:lost_reasons")})

@@ -217,3 +217,34 @@ def test_delete_and_restore(world):
     opportunity_restore(actor=world.p.admin, id=opp.pk)
     assert opportunities_visible_to(world.p.alice).filter(pk=opp.pk).exists()
     assert Event.objects.filter(verb__in=["opportunity.deleted", "opportunity.restored"]).count() == 2
+
+
+def test_opportunity_from_lead_through_lead_conversion(world):
+    from openfunnel.leads.models import Campaign
+    from openfunnel.leads.services import lead_convert, lead_create
+    from openfunnel.leads.services.conversion import OPPORTUNITY_FROM_LEAD
+    from openfunnel.sales.services import opportunity_from_lead
+
+    campaign = Campaign.objects.create(name="2026 广交会")
+    lead = lead_create(actor=world.p.alice, company="佛山顺德家电有限公司", name="陈经理", source="trade_show",
+                       campaign=campaign)
+    saved = list(OPPORTUNITY_FROM_LEAD)
+    OPPORTUNITY_FROM_LEAD[:] = [opportunity_from_lead]
+    try:
+        with pytest.raises(ValidationFailed) as error:
+            lead_convert(actor=world.p.alice, lead=lead, create_opportunity=True,
+                         opportunity={"amount": "abc", "colour": "red"})
+        assert set(error.value.fields) == {"opportunity.colour"}
+        with pytest.raises(ValidationFailed) as error:
+            lead_convert(actor=world.p.alice, lead=lead, create_opportunity=True, opportunity={"amount": "abc"})
+        assert "opportunity.amount" in error.value.fields
+        result = lead_convert(actor=world.p.alice, lead=lead, create_opportunity=True,
+                              opportunity={"amount": "120000.00", "expected_close_date": "2026-12-31",
+                                           "contact_role": "decision_maker"})
+    finally:
+        OPPORTUNITY_FROM_LEAD[:] = saved
+    opp = result.opportunity
+    assert opp.name == "佛山顺德家电有限公司" and opp.amount == Decimal("120000.00")
+    assert (opp.source, opp.campaign, opp.lead, opp.owner) == ("trade_show", campaign, lead, world.p.alice)
+    assert opp.contact_links.get().contact == result.contact and opp.contact_links.get().role == "decision_maker"
+    assert Event.objects.get(verb="opportunity.created").lead_id == lead.pk
