@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import Source
 from openfunnel.leads.models import Campaign, Lead
@@ -14,7 +16,8 @@ from openfunnel.leads.selectors import assignable_users, campaign_choices
 
 
 class CampaignFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains",
+                                       label=pgettext_lazy("campaign", "Name"))
     channel = django_filters.ChoiceFilter(choices=Campaign.Channel.choices, label=_("Channel"))
     started_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte", label=_("Starts from"))
 
@@ -41,7 +44,9 @@ class LeadFilter(django_filters.FilterSet):
                                        help_text=_("Company, contact person, phone or e-mail"))
     status = django_filters.ChoiceFilter(choices=Lead.Status.choices, label=_("Status"))
     owner = django_filters.ModelChoiceFilter(queryset=_owners, label=_("Owner"))
-    pool = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label=_("In the lead pool"))
+    pool = django_filters.BooleanFilter(field_name="owner", lookup_expr="isnull", label=_("In the lead pool"),
+                                        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")),
+                                                                     ("false", _("No"))]))
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"))
     campaign = django_filters.ModelChoiceFilter(queryset=_campaigns, label=_("Campaign"))
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",

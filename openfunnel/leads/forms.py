@@ -50,6 +50,8 @@ class LeadForm(forms.ModelForm):
                     empty_label=_("— Lead pool (no owner) —"),
                     help_text=_("Leave it in the lead pool to hand it out later."))
                 self.fields["owner"].label_from_instance = _user_label
+                self.order_fields(["company", "name", "title", "phone", "email", "uscc", "region", "source",
+                                   "campaign", "owner", "next_follow_up_at", "notes"])
         else:
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, initial=self.instance.version,
                                                         min_value=1)
@@ -96,7 +98,7 @@ class LeadBatchAssignForm(forms.Form):
 
     leads = IdMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput, label=_("Leads"),
                                            error_messages={"required": _("Tick the leads to assign first.")})
-    owners = IdMultipleChoiceField(queryset=None, label=_("Assign to"),
+    owners = IdMultipleChoiceField(queryset=None, label=_("Assign to"), widget=forms.SelectMultiple(attrs={"size": 4}),
                                             help_text=_("Choose several users to deal the leads out in turn."))
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:

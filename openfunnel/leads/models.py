@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import Source
 from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
@@ -13,16 +14,16 @@ from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedM
 
 class Campaign(TimeStampedModel):
     class Channel(models.TextChoices):
-        TRADE_SHOW = "trade_show", _("Trade show")
-        ONLINE_ADS = "online_ads", _("Online ads")
-        WECHAT = "wechat", _("WeChat")
-        EMAIL = "email", _("E-mail")
-        SEMINAR = "seminar", _("Seminar")
-        CONTENT = "content", _("Content")
-        PARTNER = "partner", _("Partner")
-        OTHER = "other", _("Other")
+        TRADE_SHOW = "trade_show", pgettext_lazy("campaign channel", "Trade show")
+        ONLINE_ADS = "online_ads", pgettext_lazy("campaign channel", "Online ads")
+        WECHAT = "wechat", pgettext_lazy("campaign channel", "WeChat")
+        EMAIL = "email", pgettext_lazy("campaign channel", "E-mail")
+        SEMINAR = "seminar", pgettext_lazy("campaign channel", "Seminar")
+        CONTENT = "content", pgettext_lazy("campaign channel", "Content")
+        PARTNER = "partner", pgettext_lazy("campaign channel", "Partner")
+        OTHER = "other", pgettext_lazy("campaign channel", "Other")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("campaign", "name"), max_length=200)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -45,16 +46,16 @@ class Campaign(TimeStampedModel):
 
 class Lead(TimeStampedModel, SoftDeleteModel, VersionedModel):
     class Status(models.TextChoices):
-        NEW = "new", _("New")
-        CONTACTED = "contacted", _("Contacted")
-        QUALIFIED = "qualified", _("Qualified")
-        CONVERTED = "converted", _("Converted")
-        INVALID = "invalid", _("Invalid")
+        NEW = "new", pgettext_lazy("lead status", "New")
+        CONTACTED = "contacted", pgettext_lazy("lead status", "Contacted")
+        QUALIFIED = "qualified", pgettext_lazy("lead status", "Qualified")
+        CONVERTED = "converted", pgettext_lazy("lead status", "Converted")
+        INVALID = "invalid", pgettext_lazy("lead status", "Invalid")
 
     company = models.CharField(_("company"), max_length=200)
     company_key = models.CharField(max_length=200, db_index=True, editable=False)
     name = models.CharField(_("contact person"), max_length=100, blank=True)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     phone_key = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)

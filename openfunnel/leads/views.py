@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from openfunnel.accounts.scope import has_perm, require_perm
@@ -29,13 +29,13 @@ from openfunnel.web.listing import Column, ListPage
 # --- campaigns -------------------------------------------------------------------------------------
 
 CAMPAIGN_COLUMNS = [
-    Column("name", gettext_lazy("Name"), sort="name", link=True),
+    Column("name", pgettext_lazy("campaign", "Name"), sort="name", link=True),
     Column("channel", gettext_lazy("Channel"), sort="channel"),
     Column("start_date", gettext_lazy("Start date"), sort="start_date"),
     Column("end_date", gettext_lazy("End date"), sort="end_date"),
     Column("cost", gettext_lazy("Cost"), sort="cost"),
     Column("lead_count", gettext_lazy("Leads"), sort="lead_count"),
-    Column("converted_count", gettext_lazy("Converted"), sort="converted_count"),
+    Column("converted_count", gettext_lazy("Converted leads"), sort="converted_count"),
     Column("customer_count", gettext_lazy("Customers"), sort="customer_count"),
     Column("description", gettext_lazy("Description"), default=False),
 ]
@@ -117,7 +117,7 @@ def _select_cell(lead: Lead) -> Any:
 LEAD_COLUMNS = [
     Column("company", gettext_lazy("Company"), sort="company", link=True),
     Column("name", gettext_lazy("Contact person"), sort="name"),
-    Column("title", gettext_lazy("Title"), default=False),
+    Column("title", pgettext_lazy("job title", "Title"), default=False),
     Column("phone", gettext_lazy("Phone")),
     Column("email", gettext_lazy("E-mail"), default=False),
     Column("region", gettext_lazy("Region"), sort="region", default=False),
