@@ -28,6 +28,10 @@ class Job:
 
 SCHEDULE: list[Job] = [
     Job("reminders", "openfunnel.activities.jobs.reminders_notify_due", dt.timedelta(minutes=1)),
+    Job("opportunity_close_reminders", "openfunnel.sales.jobs.close_reminders", dt.timedelta(hours=1)),
+    Job("opportunity_overdue", "openfunnel.sales.jobs.overdue_flags", dt.timedelta(hours=1)),
+    Job("opportunity_auto_close", "openfunnel.sales.jobs.auto_close_lost", dt.timedelta(hours=1)),
+    Job("opportunity_stage_sla", "openfunnel.sales.jobs.stage_sla_warnings", dt.timedelta(hours=1)),
 ]
 
 
