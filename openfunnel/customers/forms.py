@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from openfunnel.accounts.scope import has_perm
@@ -14,12 +15,12 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 class CustomerForm(forms.ModelForm):
     # Coordinates as people paste them (any precision); the service rounds to the stored 6 places.
-    lat = forms.DecimalField(label=_("latitude"), required=False, min_value=-90, max_value=90,
+    lat = forms.DecimalField(label=capfirst(_("latitude")), required=False, min_value=-90, max_value=90,
                              widget=forms.NumberInput(attrs={"step": "any"}))
-    lng = forms.DecimalField(label=_("longitude"), required=False, min_value=-180, max_value=180,
+    lng = forms.DecimalField(label=capfirst(_("longitude")), required=False, min_value=-180, max_value=180,
                              widget=forms.NumberInput(attrs={"step": "any"}))
-    next_follow_up_at = forms.DateTimeField(label=_("next follow-up"), required=False, widget=DATETIME)
-    uscc = forms.CharField(label=_("unified social credit code"), required=False, max_length=30)
+    next_follow_up_at = forms.DateTimeField(label=capfirst(_("next follow-up")), required=False, widget=DATETIME)
+    uscc = forms.CharField(label=capfirst(_("unified social credit code")), required=False, max_length=30)
 
     class Meta:
         model = Customer
@@ -36,11 +37,15 @@ class CustomerForm(forms.ModelForm):
         self.fields["level"].queryset = levels.distinct()
         self.fields["tags"].queryset = selectors.tags_all()
         self.fields["tags"].required = False
+        if not self.fields["tags"].queryset.exists():
+            del self.fields["tags"]  # nothing to choose until an administrator adds tags
         if self.instance.pk:
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, initial=self.instance.version)
         elif has_perm(actor, "customers.transfer"):
             self.fields["owner"] = forms.ModelChoiceField(
-                label=_("owner"), queryset=selectors.users_for_transfer(actor), initial=actor.pk, required=False)
+                label=capfirst(_("owner")), queryset=selectors.users_for_transfer(actor), initial=actor.pk,
+                required=False)
+            self.order_fields(["name", "uscc", "owner"])
 
     def _post_clean(self) -> None:
         # Model validation would compare the unrounded coordinates with the column's precision: the
