@@ -12,6 +12,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import Source
 from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
@@ -51,9 +52,9 @@ class Pipeline(TimeStampedModel):
 
 class Stage(models.Model):
     class Kind(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        OPEN = "open", pgettext_lazy("stage kind", "Open")
+        WON = "won", pgettext_lazy("stage kind", "Won")
+        LOST = "lost", pgettext_lazy("stage kind", "Lost")
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages",
                                  verbose_name=_("pipeline"))
@@ -100,16 +101,16 @@ class LostReason(models.Model):
 
 class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        OPEN = "open", pgettext_lazy("opportunity status", "Open")
+        WON = "won", pgettext_lazy("opportunity status", "Won")
+        LOST = "lost", pgettext_lazy("opportunity status", "Lost")
 
     class ForecastCategory(models.TextChoices):
-        PIPELINE = "pipeline", _("Pipeline")
-        BEST_CASE = "best_case", _("Best case")
-        COMMIT = "commit", _("Commit")
-        CLOSED = "closed", _("Closed")
-        OMITTED = "omitted", _("Omitted")
+        PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
+        BEST_CASE = "best_case", pgettext_lazy("forecast category", "Best case")
+        COMMIT = "commit", pgettext_lazy("forecast category", "Commit")
+        CLOSED = "closed", pgettext_lazy("forecast category", "Closed")
+        OMITTED = "omitted", pgettext_lazy("forecast category", "Omitted")
 
     name = models.CharField(_("name"), max_length=200)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="opportunities",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from openfunnel.accounts.scope import require_perm
 from openfunnel.audit.services import event_record
@@ -129,7 +130,8 @@ def pipeline_create(*, actor: Any, name: str, description: str = "", order: int 
                             "close_reminder_days": close_reminder_days,
                             "auto_close_lost_after_days": auto_close_lost_after_days,
                             "auto_close_lost_reason": auto_close_lost_reason})
-    open_specs, closing = [], {Stage.Kind.WON: {"name": _("Won")}, Stage.Kind.LOST: {"name": _("Lost")}}
+    open_specs, closing = [], {Stage.Kind.WON: {"name": pgettext("stage name", "Won")},
+                               Stage.Kind.LOST: {"name": pgettext("stage name", "Lost")}}
     errors: dict[str, list[Any]] = {}
     for index, spec in enumerate(stages):
         spec = dict(spec)

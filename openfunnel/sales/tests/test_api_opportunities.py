@@ -104,12 +104,16 @@ def test_read_only_users_get_403(world, api_as):
 def test_move_requirements_missing_then_filled(world, api_as):
     opp = world.opp()
     api = api_as(world.p.alice)
+    api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     refused = api.post(f"{URL}{opp.pk}/move/", {"stage": world.stage("需求收集").pk}, format="json")
     assert refused.status_code == 400
     error = refused.json()["error"]
     assert error["code"] == "stage_requirements_missing"
     assert error["fields"] == {"expected_close_date": ["Required to enter “需求收集”."]}
     assert error["stage"] == world.stage("需求收集").pk
+    chinese = api_as(world.p.alice).post(f"{URL}{opp.pk}/move/", {"stage": world.stage("需求收集").pk},
+                                         format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.json()["error"]["fields"] == {"expected_close_date": ["进入“需求收集”前必须填写。"]}
     moved = api.post(f"{URL}{opp.pk}/move/", {"stage": world.stage("需求收集").pk,
                                               "expected_close_date": "2026-10-31"}, format="json")
     assert moved.status_code == 200 and moved.json()["stage_name"] == "需求收集"

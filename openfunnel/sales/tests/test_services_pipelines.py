@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from openfunnel.audit.models import Event
 from openfunnel.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -32,10 +33,11 @@ def test_default_pipelines_are_idempotent_and_complete(world):
 
 
 def test_pipeline_create_adds_won_and_lost_stages(world):
-    pipeline = pipeline_create(actor=world.p.admin, name="项目型销售", allow_probability_override=True,
-                               stages=[{"name": "立项", "probability": 10, "checklist": "确认预算\n\n确认决策人"},
-                                       {"name": "招投标", "probability": 50, "required_fields": ["amount"]},
-                                       {"name": "中标", "kind": "won"}])
+    with translation.override("en"):
+        pipeline = pipeline_create(actor=world.p.admin, name="项目型销售", allow_probability_override=True,
+                                   stages=[{"name": "立项", "probability": 10, "checklist": "确认预算\n\n确认决策人"},
+                                           {"name": "招投标", "probability": 50, "required_fields": ["amount"]},
+                                           {"name": "中标", "kind": "won"}])
     stages = list(pipeline.stages.order_by("order"))
     assert [(s.name, s.kind, s.probability) for s in stages] == [
         ("立项", "open", 10), ("招投标", "open", 50), ("中标", "won", 100), ("Lost", "lost", 0)]
@@ -132,3 +134,9 @@ def test_pipeline_settings_and_lost_reasons(world):
     lost_reason_update(actor=world.p.admin, reason=reason, data={"is_active": False})
     reason.refresh_from_db()
     assert not reason.is_active
+
+
+def test_new_pipelines_name_their_closing_stages_in_the_active_language(world):
+    with translation.override("zh-hans"):
+        pipeline = pipeline_create(actor=world.p.admin, name="中文流程", stages=[{"name": "洽谈"}])
+    assert list(pipeline.stages.filter(kind__in=["won", "lost"]).values_list("name", flat=True)) == ["赢单", "输单"]
