@@ -114,14 +114,27 @@ class DedupKeys:
     email: str = ""
 
 
+_BULK_LOCK = 742_001  # one advisory lock id shared by every writer of leads and customers
+
+
 def _lock(keys: DedupKeys) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite: the write transaction is BEGIN IMMEDIATE, writers are already serialized
     tokens = sorted(f"dedup:{kind}:{value}" for kind, value in
                     (("name", keys.name), ("uscc", keys.uscc), ("phone", keys.phone), ("email", keys.email)) if value)
     with connection.cursor() as cursor:
+        # Single writers share this lock; a bulk writer takes it exclusively (see _lock_everything).
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_BULK_LOCK])
         for token in tokens:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [token])
+
+
+def _lock_everything() -> None:
+    """A bulk writer (import, demo) checks thousands of keys at once: it waits for the single writers in
+    flight and holds new ones back, instead of taking thousands of key locks."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BULK_LOCK])
 
 
 def duplicate_check(*, actor: Any, keys: DedupKeys, exclude_lead_id: int | None = None,
@@ -209,3 +222,56 @@ def _record_visible(actor: Any, record_type: str, record: Any) -> bool:
 
         return customers_visible_to(actor).filter(pk=record.pk).exists()
     return record.owner_id is not None and can_see_owner(actor, record.owner_id)
+
+
+def duplicate_check_many(*, actor: Any, keys: list[DedupKeys], name_field: str = "name",
+                         row_offset: int = 1) -> None:
+    """The duplicate check for a batch of new records (import, bulk creation), in a few set-based queries.
+
+    Refuses a batch whose rows repeat each other (ValidationFailed naming both rows) or match an
+    existing lead or customer (the Conflict of `duplicate_check` for the first such row, with "row").
+    """
+    from openfunnel.customers.models import Contact, Customer, DedupSettings
+    from openfunnel.leads.models import Lead
+
+    _lock_everything()
+    config = DedupSettings.current()
+    kinds = [kind for kind in ("uscc", "name", "phone", "email") if getattr(config, f"check_{kind}")]
+    field_of = {"name": name_field, "uscc": "uscc", "phone": "phone", "email": "email"}
+    first_row: dict[tuple[str, str], int] = {}
+    for index, row in enumerate(keys):
+        for kind in kinds:
+            value = getattr(row, kind)
+            if not value:
+                continue
+            seen = first_row.setdefault((kind, value), index)
+            if seen != index:
+                message = _("Row %(row)d repeats row %(other)d.") % {"row": index + row_offset,
+                                                                   "other": seen + row_offset}
+                raise ValidationFailed(fields={field_of[kind]: [message]}, extra={"row": index + row_offset})
+    customer_columns = {"name": "name_key", "uscc": "uscc", "phone": "phone_key", "email": "email_key"}
+    lead_columns = {"name": "company_key", "uscc": "uscc", "phone": "phone_key", "email": "email_key"}
+    taken: set[tuple[str, str]] = set()
+    for kind in kinds:
+        values = [value for (k, value) in first_row if k == kind]
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            column = customer_columns[kind]
+            taken.update((kind, v) for v in Customer.objects.filter(
+                deleted_at__isnull=True, **{f"{column}__in": chunk}).values_list(column, flat=True))
+            if kind in ("phone", "email"):
+                taken.update((kind, v) for v in Contact.objects.filter(
+                    deleted_at__isnull=True, customer__deleted_at__isnull=True,
+                    **{f"{kind}_key__in": chunk}).values_list(f"{kind}_key", flat=True))
+            column = lead_columns[kind]
+            taken.update((kind, v) for v in Lead.objects.filter(
+                deleted_at__isnull=True, **{f"{column}__in": chunk}).exclude(
+                status=Lead.Status.CONVERTED).values_list(column, flat=True))
+    if not taken:
+        return
+    clashing = min(first_row[key] for key in taken)
+    try:
+        duplicate_check(actor=actor, keys=keys[clashing], name_field=name_field)
+    except Conflict as conflict:
+        conflict.extra["row"] = clashing + row_offset
+        raise
