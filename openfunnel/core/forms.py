@@ -11,17 +11,17 @@ from openfunnel.core.errors import DomainError
 
 def apply_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     """Puts `error` on `form` so that re-rendering it shows the user what to fix."""
-    placed_on_field = False
+    on_field = on_top = False
     for name, messages in error.fields.items():
         for message in messages:
             if name in form.fields:
                 form.add_error(name, message)
-                placed_on_field = True
+                on_field = True
             else:
                 form.add_error(None, message)
-    if not placed_on_field and not (error.fields and any(n not in form.fields for n in error.fields)):
-        form.add_error(None, error.message)
-    elif error.code == "duplicate":
+                on_top = True
+    # A duplicate is explained at the top too (it names the existing record and its owner).
+    if not on_top and (not on_field or error.code == "duplicate"):
         form.add_error(None, error.message)
 
 
