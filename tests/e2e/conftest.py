@@ -66,9 +66,11 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def login(page: Any) -> Callable[[Any], Any]:
-    """login(user) signs in through the login form and lands on the start page."""
+    """login(user) signs in through the login form and lands on the start page (signing out whoever was
+    signed in before: the session and language cookies are dropped first)."""
 
     def do_login(user: Any) -> Any:
+        page.context.clear_cookies()
         page.goto(page.base_url + "/accounts/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", PASSWORD)
@@ -77,3 +79,20 @@ def login(page: Any) -> Callable[[Any], Any]:
         return page
 
     return do_login
+
+
+@pytest.fixture
+def screenshot(page: Any, tmp_path: Any) -> Callable[[str], Any]:
+    """screenshot(name) saves a full-page screenshot into the test's tmp dir (never committed), and also into
+    $OPENFUNNEL_E2E_SHOTS when set, for a person to look at."""
+
+    def take(name: str) -> Any:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        extra = os.environ.get("OPENFUNNEL_E2E_SHOTS")
+        if extra:
+            os.makedirs(extra, exist_ok=True)
+            shutil.copyfile(path, os.path.join(extra, f"{name}.png"))
+        return path
+
+    return take
