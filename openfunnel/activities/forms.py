@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openfunnel.activities.models import Activity, Task
@@ -13,6 +15,14 @@ from openfunnel.activities.services.attachments import MAX_FILES
 from openfunnel.activities.services.follow_ups import CONTENT_MAX
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _files_hint() -> str:
+    return gettext("Up to %(n)d files, 10 MB each.") % {"n": MAX_FILES}
+
+
+# Lazy, so that the hint is translated per request instead of once at import time.
+_files_help = lazy(_files_hint, str)()
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -49,7 +59,7 @@ class ActivityForm(forms.Form):
                               help_text=_("Type @username to notify a colleague."))
     next_follow_up_at = forms.DateTimeField(label=_("Next follow-up"), required=False, widget=DateTimeLocalInput())
     files = MultipleFileField(label=_("Attachments"), required=False,
-                              help_text=_("Up to %(n)d files, 10 MB each.") % {"n": MAX_FILES})
+                              help_text=_files_help)
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput())
     lead = forms.IntegerField(required=False, widget=forms.HiddenInput())
     next = forms.CharField(required=False, widget=forms.HiddenInput())

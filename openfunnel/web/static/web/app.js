@@ -7,3 +7,9 @@ document.addEventListener("click", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("[data-autosubmit]")) event.target.form.requestSubmit();
 });
+// Filter panels start open on wide screens and folded on phones, where they would fill the screen.
+document.addEventListener("DOMContentLoaded", () => {
+  if (window.matchMedia("(min-width: 821px)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach((panel) => { panel.open = true; });
+  }
+});
