@@ -34,8 +34,8 @@ from openfunnel.customers import selectors, services
 from openfunnel.customers.filters import ContactFilter, CustomerFilter
 from openfunnel.customers.models import Contact, Customer, CustomerLevel, DedupSettings, Tag
 
-
 # --- output -------------------------------------------------------------------------------------------
+
 
 class CustomerCollaboratorSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
@@ -47,8 +47,12 @@ class CustomerSerializer(serializers.ModelSerializer):
     lat = serializers.FloatField(read_only=True, allow_null=True)
     lng = serializers.FloatField(read_only=True, allow_null=True)
     level_name = serializers.CharField(source="level.name", read_only=True, default=None, allow_null=True)
-    owner_name = serializers.CharField(source="owner.display_name", read_only=True, default=None, allow_null=True)
-    campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None, allow_null=True)
+    owner_name = serializers.CharField(
+        source="owner.display_name", read_only=True, default=None, allow_null=True
+    )
+    campaign_name = serializers.CharField(
+        source="campaign.name", read_only=True, default=None, allow_null=True
+    )
     tags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     tag_names = serializers.SerializerMethodField()
     collaborators = CustomerCollaboratorSerializer(source="shares", many=True, read_only=True)
@@ -57,10 +61,40 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "uscc", "industry", "size", "region", "address", "lat", "lng", "phone", "email",
-                  "website", "level", "level_name", "source", "campaign", "campaign_name", "owner", "owner_name",
-                  "owner_since", "pool", "status", "tags", "tag_names", "collaborators", "notes",
-                  "last_follow_up_at", "next_follow_up_at", "created_at", "updated_at", "version", "can_edit"]
+        fields = [
+            "id",
+            "name",
+            "uscc",
+            "industry",
+            "size",
+            "region",
+            "address",
+            "lat",
+            "lng",
+            "phone",
+            "email",
+            "website",
+            "level",
+            "level_name",
+            "source",
+            "campaign",
+            "campaign_name",
+            "owner",
+            "owner_name",
+            "owner_since",
+            "pool",
+            "status",
+            "tags",
+            "tag_names",
+            "collaborators",
+            "notes",
+            "last_follow_up_at",
+            "next_follow_up_at",
+            "created_at",
+            "updated_at",
+            "version",
+            "can_edit",
+        ]
         read_only_fields = fields
 
     def get_tag_names(self, obj: Customer) -> list[str]:
@@ -85,8 +119,23 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "customer", "customer_name", "name", "title", "phone", "email", "wechat", "birthday",
-                  "decision_role", "is_primary", "notes", "created_at", "updated_at", "version"]
+        fields = [
+            "id",
+            "customer",
+            "customer_name",
+            "name",
+            "title",
+            "phone",
+            "email",
+            "wechat",
+            "birthday",
+            "decision_role",
+            "is_primary",
+            "notes",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
         read_only_fields = fields
 
 
@@ -146,6 +195,7 @@ class DedupSettingsSerializer(serializers.ModelSerializer):
 
 # --- input --------------------------------------------------------------------------------------------
 
+
 class CustomerInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
     uscc = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -169,8 +219,12 @@ class CustomerInput(StrictSerializer):
 
 
 class CustomerUpdateInput(CustomerInput):
-    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False,
-                                       help_text="The version you read; a stale one answers 409 stale_version.")
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="The version you read; a stale one answers 409 stale_version.",
+    )
 
     def validate_owner(self, value: Any) -> Any:
         raise serializers.ValidationError(_("Change the owner with POST /api/v1/customers/<id>/transfer/."))
@@ -197,7 +251,9 @@ class ContactInput(StrictSerializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     wechat = serializers.CharField(max_length=50, required=False, allow_blank=True)
     birthday = serializers.DateField(required=False, allow_null=True)
-    decision_role = serializers.ChoiceField(choices=Contact.DecisionRole.choices, required=False, allow_blank=True)
+    decision_role = serializers.ChoiceField(
+        choices=Contact.DecisionRole.choices, required=False, allow_blank=True
+    )
     is_primary = serializers.BooleanField(required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
@@ -229,6 +285,7 @@ class DedupSettingsInput(StrictSerializer):
 
 
 # --- references in input ----------------------------------------------------------------------------
+
 
 def _field_error(field: str, message: Any) -> ValidationFailed:
     return ValidationFailed(fields={field: [message]})
@@ -266,8 +323,9 @@ def resolve_customer_refs(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 # --- resources ----------------------------------------------------------------------------------------
 
+
 class CustomerOrdering(OrderingFilter):
-    """?ordering=name|created_at|last_follow_up_at|next_follow_up_at|level (level sorts by the level's rank)."""
+    """?ordering=name|created_at|last_follow_up_at|next_follow_up_at|level (level: by the level's rank)."""
 
     aliases = {"level": "level__order"}
 
@@ -309,8 +367,12 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         customer = self.get_object()
         data = self.input(CustomerUpdateInput, partial=True)
         version = data.pop("version", None)
-        customer = services.customer_update(actor=request.user, customer=customer,
-                                            data=resolve_customer_refs(request.user, data), expected_version=version)
+        customer = services.customer_update(
+            actor=request.user,
+            customer=customer,
+            data=resolve_customer_refs(request.user, data),
+            expected_version=version,
+        )
         return self.respond(self.fetch(customer.pk))
 
     @extend_schema(responses={204: None})
@@ -393,7 +455,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         contact = self.get_object()
         data = self.input(ContactUpdateInput, partial=True)
         version = data.pop("version", None)
-        contact = services.contact_update(actor=request.user, contact=contact, data=data, expected_version=version)
+        contact = services.contact_update(
+            actor=request.user, contact=contact, data=data, expected_version=version
+        )
         return self.respond(self.fetch(contact.pk))
 
     @extend_schema(responses={204: None})
@@ -430,8 +494,9 @@ class CustomerLevelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
 
     @extend_schema(request=CustomerLevelInput, responses=CustomerLevelSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
-        level = services.level_update(actor=request.user, level=self.get_object(),
-                                      data=self.input(CustomerLevelInput, partial=True))
+        level = services.level_update(
+            actor=request.user, level=self.get_object(), data=self.input(CustomerLevelInput, partial=True)
+        )
         return self.respond(level)
 
     @extend_schema(responses={204: None})
@@ -453,11 +518,15 @@ class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
 
     @extend_schema(request=CustomerTagInput, responses={201: CustomerTagSerializer})
     def create(self, request: Request) -> Response:
-        return self.respond(services.tag_create(actor=request.user, **self.input(CustomerTagInput)), status=201)
+        return self.respond(
+            services.tag_create(actor=request.user, **self.input(CustomerTagInput)), status=201
+        )
 
     @extend_schema(request=CustomerTagInput, responses=CustomerTagSerializer)
     def partial_update(self, request: Request, pk: Any = None) -> Response:
-        tag = services.tag_update(actor=request.user, tag=self.get_object(), data=self.input(CustomerTagInput, partial=True))
+        tag = services.tag_update(
+            actor=request.user, tag=self.get_object(), data=self.input(CustomerTagInput, partial=True)
+        )
         return self.respond(tag)
 
     @extend_schema(responses={204: None})
@@ -479,4 +548,3 @@ class DedupSettingsView(APIView):
         serializer.is_valid(raise_exception=True)
         config = services.dedup_settings_update(actor=request.user, data=dict(serializer.validated_data))
         return Response(DedupSettingsSerializer(config).data)
-

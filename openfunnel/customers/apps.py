@@ -9,14 +9,31 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from openfunnel.core.recycle import RecycleKind, register
-        from openfunnel.customers import events  # noqa: F401  (registers the event verbs)
-        from openfunnel.customers import selectors, services
+        from openfunnel.customers import (
+            events,  # noqa: F401  (registers the event verbs)
+            selectors,
+            services,
+        )
         from openfunnel.web.search import SearchProvider, register_search
 
-        register(RecycleKind(key="customer", label=_("Customers"), deleted=selectors.customers_deleted,
-                             restore=services.customer_restore))
-        register(RecycleKind(key="contact", label=_("Contacts"), deleted=selectors.contacts_deleted,
-                             restore=services.contact_restore,
-                             title=lambda contact: f"{contact.name} · {contact.customer.name}"))
-        register_search(SearchProvider(key="customers", label=_("Customers"), search=selectors.customers_search))
+        register(
+            RecycleKind(
+                key="customer",
+                label=_("Customers"),
+                deleted=selectors.customers_deleted,
+                restore=services.customer_restore,
+            )
+        )
+        register(
+            RecycleKind(
+                key="contact",
+                label=_("Contacts"),
+                deleted=selectors.contacts_deleted,
+                restore=services.contact_restore,
+                title=lambda contact: f"{contact.name} · {contact.customer.name}",
+            )
+        )
+        register_search(
+            SearchProvider(key="customers", label=_("Customers"), search=selectors.customers_search)
+        )
         register_search(SearchProvider(key="contacts", label=_("Contacts"), search=selectors.contacts_search))

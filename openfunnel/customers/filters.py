@@ -33,26 +33,33 @@ def _campaigns(request: Any) -> QuerySet[Any]:
 
 
 class CustomerFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label=_("Search"),
-                                       help_text=_("Name, phone, USCC, e-mail or contact name"))
+    search = django_filters.CharFilter(
+        method="filter_search", label=_("Search"), help_text=_("Name, phone, USCC, e-mail or contact name")
+    )
     owner = django_filters.ModelChoiceFilter(queryset=_owners, label=_("Owner"))
     level = django_filters.ModelChoiceFilter(queryset=CustomerLevel.objects.all(), label=_("Level"))
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
-    size = django_filters.ChoiceFilter(choices=CompanySize.choices, label=pgettext_lazy("company size", "Size"))
+    size = django_filters.ChoiceFilter(
+        choices=CompanySize.choices, label=pgettext_lazy("company size", "Size")
+    )
     region = django_filters.CharFilter(lookup_expr="icontains", label=_("Region"))
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"))
     campaign = django_filters.ModelChoiceFilter(queryset=_campaigns, label=_("Campaign"))
     tag = django_filters.ModelChoiceFilter(field_name="tags", queryset=Tag.objects.all(), label=_("Tag"))
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
-                                              label=_("Created from"), widget=DATE)
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
-                                               label=_("Created until"), widget=DATE)
-    last_follow_up_after = django_filters.DateFilter(field_name="last_follow_up_at", lookup_expr="date__gte",
-                                                     label=_("Followed up since"), widget=DATE)
+    created_after = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("Created from"), widget=DATE
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Created until"), widget=DATE
+    )
+    last_follow_up_after = django_filters.DateFilter(
+        field_name="last_follow_up_at", lookup_expr="date__gte", label=_("Followed up since"), widget=DATE
+    )
     # "Not followed up since" includes customers never followed up: those are the most neglected ones.
-    last_follow_up_before = django_filters.DateFilter(method="filter_not_followed_up_since",
-                                                      label=_("Not followed up since"), widget=DATE)
+    last_follow_up_before = django_filters.DateFilter(
+        method="filter_not_followed_up_since", label=_("Not followed up since"), widget=DATE
+    )
 
     class Meta:
         model = Customer
@@ -62,27 +69,44 @@ class CustomerFilter(django_filters.FilterSet):
         text = (value or "").strip()[:100]
         if not text:
             return queryset
-        contacts = Contact.objects.filter(customer_id=OuterRef("pk"), deleted_at__isnull=True, name__icontains=text)
-        condition = (Q(name__icontains=text) | Q(phone__icontains=text) | Q(uscc__icontains=text)
-                     | Q(email__icontains=text) | Exists(contacts))
+        contacts = Contact.objects.filter(
+            customer_id=OuterRef("pk"), deleted_at__isnull=True, name__icontains=text
+        )
+        condition = (
+            Q(name__icontains=text)
+            | Q(phone__icontains=text)
+            | Q(uscc__icontains=text)
+            | Q(email__icontains=text)
+            | Exists(contacts)
+        )
         phone = normalize_phone(text)
         if phone:
             condition |= Q(phone_key=phone)
         return queryset.filter(condition)
 
-    def filter_not_followed_up_since(self, queryset: QuerySet[Customer], name: str, value: Any) -> QuerySet[Customer]:
+    def filter_not_followed_up_since(
+        self, queryset: QuerySet[Customer], name: str, value: Any
+    ) -> QuerySet[Customer]:
         if not value:
             return queryset
         return queryset.filter(Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__date__lt=value))
 
 
 class ContactFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label=_("Search"),
-                                       help_text=_("Name, phone, e-mail, title or customer"))
+    search = django_filters.CharFilter(
+        method="filter_search", label=_("Search"), help_text=_("Name, phone, e-mail, title or customer")
+    )
     # A customer picker would list thousands of names: the API and the 360° page pass the id.
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"),
-                                           widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
-    decision_role = django_filters.ChoiceFilter(choices=Contact.DecisionRole.choices, label=_("Decision role"))
+    customer = django_filters.NumberFilter(
+        field_name="customer_id",
+        label=_("Customer"),
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=2**63 - 1,
+    )
+    decision_role = django_filters.ChoiceFilter(
+        choices=Contact.DecisionRole.choices, label=_("Decision role")
+    )
     is_primary = django_filters.BooleanFilter(label=_("Primary contact"))
 
     class Meta:
@@ -93,8 +117,14 @@ class ContactFilter(django_filters.FilterSet):
         text = (value or "").strip()[:100]
         if not text:
             return queryset
-        condition = (Q(name__icontains=text) | Q(phone__icontains=text) | Q(email__icontains=text)
-                     | Q(title__icontains=text) | Q(wechat__icontains=text) | Q(customer__name__icontains=text))
+        condition = (
+            Q(name__icontains=text)
+            | Q(phone__icontains=text)
+            | Q(email__icontains=text)
+            | Q(title__icontains=text)
+            | Q(wechat__icontains=text)
+            | Q(customer__name__icontains=text)
+        )
         phone = normalize_phone(text)
         if phone:
             condition |= Q(phone_key=phone)

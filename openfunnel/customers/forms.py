@@ -15,17 +15,47 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 
 class CustomerForm(forms.ModelForm):
     # Coordinates as people paste them (any precision); the service rounds to the stored 6 places.
-    lat = forms.DecimalField(label=capfirst(_("latitude")), required=False, min_value=-90, max_value=90,
-                             widget=forms.NumberInput(attrs={"step": "any"}))
-    lng = forms.DecimalField(label=capfirst(_("longitude")), required=False, min_value=-180, max_value=180,
-                             widget=forms.NumberInput(attrs={"step": "any"}))
-    next_follow_up_at = forms.DateTimeField(label=capfirst(_("next follow-up")), required=False, widget=DATETIME)
+    lat = forms.DecimalField(
+        label=capfirst(_("latitude")),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    lng = forms.DecimalField(
+        label=capfirst(_("longitude")),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    next_follow_up_at = forms.DateTimeField(
+        label=capfirst(_("next follow-up")), required=False, widget=DATETIME
+    )
     uscc = forms.CharField(label=capfirst(_("unified social credit code")), required=False, max_length=30)
 
     class Meta:
         model = Customer
-        fields = ["name", "uscc", "status", "level", "industry", "size", "source", "campaign", "phone", "email",
-                  "website", "region", "address", "lat", "lng", "next_follow_up_at", "tags", "notes"]
+        fields = [
+            "name",
+            "uscc",
+            "status",
+            "level",
+            "industry",
+            "size",
+            "source",
+            "campaign",
+            "phone",
+            "email",
+            "website",
+            "region",
+            "address",
+            "lat",
+            "lng",
+            "next_follow_up_at",
+            "tags",
+            "notes",
+        ]
         widgets = {"tags": forms.CheckboxSelectMultiple, "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
@@ -40,11 +70,16 @@ class CustomerForm(forms.ModelForm):
         if not self.fields["tags"].queryset.exists():
             del self.fields["tags"]  # nothing to choose until an administrator adds tags
         if self.instance.pk:
-            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, initial=self.instance.version)
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version
+            )
         elif has_perm(actor, "customers.transfer"):
             self.fields["owner"] = forms.ModelChoiceField(
-                label=capfirst(_("owner")), queryset=selectors.users_for_transfer(actor), initial=actor.pk,
-                required=False)
+                label=capfirst(_("owner")),
+                queryset=selectors.users_for_transfer(actor),
+                initial=actor.pk,
+                required=False,
+            )
             self.order_fields(["name", "uscc", "owner"])
 
     def _post_clean(self) -> None:
@@ -60,13 +95,28 @@ class CustomerForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "title", "phone", "email", "wechat", "birthday", "decision_role", "is_primary", "notes"]
-        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name",
+            "title",
+            "phone",
+            "email",
+            "wechat",
+            "birthday",
+            "decision_role",
+            "is_primary",
+            "notes",
+        ]
+        widgets = {
+            "birthday": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, initial=self.instance.version)
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version
+            )
 
     def _post_clean(self) -> None:
         pass  # the service validates (and the phone as a phone number)

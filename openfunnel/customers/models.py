@@ -50,8 +50,9 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
     name_key = models.CharField(max_length=200, db_index=True, editable=False)
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
-    size = models.CharField(pgettext_lazy("company size", "size"), max_length=20, choices=CompanySize.choices,
-                            blank=True)
+    size = models.CharField(
+        pgettext_lazy("company size", "size"), max_length=20, choices=CompanySize.choices, blank=True
+    )
     region = models.CharField(_("region"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -61,21 +62,45 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
     email = models.EmailField(_("e-mail"), blank=True)
     email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
     website = models.CharField(_("website"), max_length=200, blank=True)
-    level = models.ForeignKey(CustomerLevel, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="customers", verbose_name=_("level"))
+    level = models.ForeignKey(
+        CustomerLevel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("level"),
+    )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
-    campaign = models.ForeignKey("leads.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="customers", verbose_name=_("campaign"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="customers", verbose_name=_("owner"))
+    campaign = models.ForeignKey(
+        "leads.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("campaign"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+        verbose_name=_("owner"),
+    )
     owner_since = models.DateTimeField(_("owned since"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.POTENTIAL)
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     notes = models.TextField(_("notes"), blank=True)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -97,8 +122,12 @@ class CustomerShare(models.Model):
     """A collaborator: another user who may read (or also edit) the customer."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="shares")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shared_customers",
-                             verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="shared_customers",
+        verbose_name=_("user"),
+    )
     can_edit = models.BooleanField(_("may edit"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -114,8 +143,9 @@ class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):
         USER = "user", pgettext_lazy("decision role", "User")
         BLOCKER = "blocker", _("Blocker")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts",
-                                 verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
+    )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     title = models.CharField(pgettext_lazy("job title", "title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -124,7 +154,9 @@ class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):
     email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
     wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
-    decision_role = models.CharField(_("decision role"), max_length=20, choices=DecisionRole.choices, blank=True)
+    decision_role = models.CharField(
+        _("decision role"), max_length=20, choices=DecisionRole.choices, blank=True
+    )
     is_primary = models.BooleanField(_("primary contact"), default=False)
     notes = models.TextField(_("notes"), blank=True)
 

@@ -30,8 +30,12 @@ def customers_visible_to(actor: Any) -> QuerySet[Customer]:
 
 def customer_get(*, actor: Any, id: Any) -> Customer:
     """One visible customer; NotFound when missing, deleted or out of scope."""
-    customer = (customers_visible_to(actor).select_related("owner", "level", "campaign")
-                .filter(pk=parse_id(id)).first())
+    customer = (
+        customers_visible_to(actor)
+        .select_related("owner", "level", "campaign")
+        .filter(pk=parse_id(id))
+        .first()
+    )
     if customer is None:
         raise NotFound()
     return customer
@@ -59,7 +63,7 @@ def customer_can_edit(actor: Any, customer: Customer) -> bool:
 
 
 def customer_get_for_edit(*, actor: Any, id: Any) -> Customer:
-    """A visible customer the actor may change; NotFound out of scope, PermissionDenied for read-only access."""
+    """A visible customer the actor may change; NotFound out of scope, PermissionDenied when read-only."""
     customer = customer_get(actor=actor, id=id)
     if not customer_can_edit(actor, customer):
         raise PermissionDenied()
@@ -71,9 +75,12 @@ def _shares_prefetch() -> Prefetch:
 
 
 def customer_list(*, actor: Any) -> QuerySet[Customer]:
-    """The actor's visible customers with everything a list row shows, fetched in a fixed number of queries."""
-    return (customers_visible_to(actor).select_related("owner", "level", "campaign")
-            .prefetch_related("tags", _shares_prefetch()))
+    """The actor's visible customers with everything a list row shows, in a fixed number of queries."""
+    return (
+        customers_visible_to(actor)
+        .select_related("owner", "level", "campaign")
+        .prefetch_related("tags", _shares_prefetch())
+    )
 
 
 def customer_detail(*, actor: Any, id: Any) -> Customer:
@@ -86,8 +93,11 @@ def customer_detail(*, actor: Any, id: Any) -> Customer:
 
 def customers_deleted(actor: Any) -> QuerySet[Customer]:
     """Deleted customers the actor could see before they were deleted (the recycle bin)."""
-    return (Customer.objects.filter(customer_scope_q(actor), deleted_at__isnull=False)
-            .select_related("owner", "deleted_by").order_by("-deleted_at", "-id"))
+    return (
+        Customer.objects.filter(customer_scope_q(actor), deleted_at__isnull=False)
+        .select_related("owner", "deleted_by")
+        .order_by("-deleted_at", "-id")
+    )
 
 
 def customer_collaborators(*, actor: Any, customer: Customer) -> list[CustomerShare]:
@@ -118,10 +128,14 @@ def customer_can_delete(actor: Any, customer: Customer) -> bool:
 
 # --- contacts ---------------------------------------------------------------------------------------
 
+
 def contacts_visible_to(actor: Any) -> QuerySet[Contact]:
     """Contacts of the customers the actor may see."""
-    return Contact.objects.filter(customer_scope_q(actor, prefix="customer__"), deleted_at__isnull=True,
-                                  customer__deleted_at__isnull=True)
+    return Contact.objects.filter(
+        customer_scope_q(actor, prefix="customer__"),
+        deleted_at__isnull=True,
+        customer__deleted_at__isnull=True,
+    )
 
 
 def contact_list(*, actor: Any) -> QuerySet[Contact]:
@@ -131,8 +145,12 @@ def contact_list(*, actor: Any) -> QuerySet[Contact]:
 
 def contact_get(*, actor: Any, id: Any) -> Contact:
     """One visible contact; NotFound when missing, deleted or its customer is out of scope."""
-    contact = contacts_visible_to(actor).select_related("customer", "customer__owner").filter(
-        pk=parse_id(id)).first()
+    contact = (
+        contacts_visible_to(actor)
+        .select_related("customer", "customer__owner")
+        .filter(pk=parse_id(id))
+        .first()
+    )
     if contact is None:
         raise NotFound()
     return contact
@@ -145,14 +163,18 @@ def customer_contacts(*, actor: Any, customer: Customer) -> QuerySet[Contact]:
 
 def contacts_deleted(actor: Any) -> QuerySet[Contact]:
     """Deleted contacts (of customers the actor may see) for the recycle bin."""
-    return (Contact.objects.filter(customer_scope_q(actor, prefix="customer__"), deleted_at__isnull=False)
-            .select_related("customer", "deleted_by").order_by("-deleted_at", "-id"))
+    return (
+        Contact.objects.filter(customer_scope_q(actor, prefix="customer__"), deleted_at__isnull=False)
+        .select_related("customer", "deleted_by")
+        .order_by("-deleted_at", "-id")
+    )
 
 
 # --- timeline ---------------------------------------------------------------------------------------
 
+
 def customer_events(*, actor: Any, customer: Customer) -> QuerySet[Any]:
-    """Every event on the customer's timeline, newest first. NotFound if the actor may not see the customer."""
+    """Every event on the customer's timeline, newest first; NotFound when the customer is out of scope."""
     from openfunnel.audit.models import Event
 
     if not customers_visible_to(actor).filter(pk=customer.pk).exists():
@@ -190,8 +212,9 @@ class TimelineEntry:
 def _field_labels() -> dict[str, dict[str, Any]]:
     labels: dict[str, dict[str, Any]] = {}
     for model in (Customer, Contact):
-        labels[model._meta.model_name or ""] = {f.name: f.verbose_name for f in model._meta.get_fields()
-                                                if hasattr(f, "verbose_name")}
+        labels[model._meta.model_name or ""] = {
+            f.name: f.verbose_name for f in model._meta.get_fields() if hasattr(f, "verbose_name")
+        }
     return labels
 
 
@@ -230,11 +253,15 @@ def timeline_entries(events: Any) -> list[TimelineEntry]:
             if name in wanted and isinstance(pair, list):
                 wanted[name].update(v for v in pair if isinstance(v, int))
     names: dict[str, dict[int, str]] = {
-        "owner": {u.pk: u.display_name for u in User.objects.filter(pk__in=wanted["owner"])} if wanted["owner"] else {},
+        "owner": {u.pk: u.display_name for u in User.objects.filter(pk__in=wanted["owner"])}
+        if wanted["owner"]
+        else {},
         "level": dict(CustomerLevel.objects.filter(pk__in=wanted["level"]).values_list("pk", "name"))
-        if wanted["level"] else {},
+        if wanted["level"]
+        else {},
         "campaign": dict(Campaign.objects.filter(pk__in=wanted["campaign"]).values_list("pk", "name"))
-        if wanted["campaign"] else {},
+        if wanted["campaign"]
+        else {},
     }
     field_labels = _field_labels()
     choices = _choice_labels()
@@ -270,8 +297,14 @@ def timeline_entries(events: Any) -> list[TimelineEntry]:
         for name, pair in (event.changes or {}).items():
             if not isinstance(pair, list) or len(pair) != 2:
                 continue
-            entry.changes.append(TimelineChange(field=name, label=labels.get(name, name),
-                                                before=show(name, pair[0]), after=show(name, pair[1])))
+            entry.changes.append(
+                TimelineChange(
+                    field=name,
+                    label=labels.get(name, name),
+                    before=show(name, pair[0]),
+                    after=show(name, pair[1]),
+                )
+            )
         entries.append(entry)
     return entries
 
@@ -282,11 +315,15 @@ def contact_events(*, actor: Any, contact: Contact) -> QuerySet[Any]:
 
     if not contacts_visible_to(actor).filter(pk=contact.pk).exists():
         raise NotFound()
-    return (Event.objects.filter(object_type="contact", object_id=contact.pk).select_related("actor")
-            .order_by("-at", "-id"))
+    return (
+        Event.objects.filter(object_type="contact", object_id=contact.pk)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
 
 
 # --- attachments --------------------------------------------------------------------------------------
+
 
 def customer_attachments(*, actor: Any, customer: Customer) -> QuerySet[Any]:
     """Files attached to the customer itself or to its (not deleted) follow-ups."""
@@ -294,12 +331,18 @@ def customer_attachments(*, actor: Any, customer: Customer) -> QuerySet[Any]:
 
     if not customers_visible_to(actor).filter(pk=customer.pk).exists():
         raise NotFound()
-    return (Attachment.objects.filter(Q(customer_id=customer.pk) |
-                                      Q(activity__customer_id=customer.pk, activity__deleted_at__isnull=True))
-            .select_related("uploaded_by", "activity").order_by("-uploaded_at", "-id"))
+    return (
+        Attachment.objects.filter(
+            Q(customer_id=customer.pk)
+            | Q(activity__customer_id=customer.pk, activity__deleted_at__isnull=True)
+        )
+        .select_related("uploaded_by", "activity")
+        .order_by("-uploaded_at", "-id")
+    )
 
 
 # --- configuration and users ----------------------------------------------------------------------
+
 
 def levels_all() -> QuerySet[CustomerLevel]:
     """Customer levels are company-wide reference data: every signed-in user sees them all."""
@@ -374,31 +417,52 @@ def owners_for_filter(actor: Any) -> QuerySet[Any]:
 
 # --- global search ------------------------------------------------------------------------------------
 
+
 def customers_search(actor: Any, query: str, limit: int) -> list[Any]:
     """Global search over the actor's customers by name, phone, USCC or e-mail."""
+    from django.utils.translation import gettext as _
+
     from openfunnel.customers.dedup import normalize_phone
     from openfunnel.web.search import SearchHit
-    from django.utils.translation import gettext as _
 
     condition = Q(name__icontains=query) | Q(uscc__iexact=query.upper()) | Q(email__iexact=query)
     phone = normalize_phone(query)
     if phone:
         condition |= Q(phone_key=phone)
-    rows = customers_visible_to(actor).filter(condition).select_related("owner").order_by("name", "id")[:limit]
-    return [SearchHit(kind=_("Customer"), title=c.name, url=c.get_absolute_url(),
-                      detail=c.owner.display_name if c.owner else "") for c in rows]
+    rows = (
+        customers_visible_to(actor).filter(condition).select_related("owner").order_by("name", "id")[:limit]
+    )
+    return [
+        SearchHit(
+            kind=_("Customer"),
+            title=c.name,
+            url=c.get_absolute_url(),
+            detail=c.owner.display_name if c.owner else "",
+        )
+        for c in rows
+    ]
 
 
 def contacts_search(actor: Any, query: str, limit: int) -> list[Any]:
     """Global search over the contacts of the actor's customers by name, phone, e-mail or WeChat."""
+    from django.utils.translation import gettext as _
+
     from openfunnel.customers.dedup import normalize_phone
     from openfunnel.web.search import SearchHit
-    from django.utils.translation import gettext as _
 
     condition = Q(name__icontains=query) | Q(email__iexact=query) | Q(wechat__iexact=query)
     phone = normalize_phone(query)
     if phone:
         condition |= Q(phone_key=phone)
-    rows = contacts_visible_to(actor).filter(condition).select_related("customer").order_by("name", "id")[:limit]
-    return [SearchHit(kind=_("Contact"), title=c.name, url=c.get_absolute_url(),
-                      detail=" · ".join(x for x in (c.title, c.customer.name) if x)) for c in rows]
+    rows = (
+        contacts_visible_to(actor).filter(condition).select_related("customer").order_by("name", "id")[:limit]
+    )
+    return [
+        SearchHit(
+            kind=_("Contact"),
+            title=c.name,
+            url=c.get_absolute_url(),
+            detail=" · ".join(x for x in (c.title, c.customer.name) if x),
+        )
+        for c in rows
+    ]

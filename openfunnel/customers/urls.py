@@ -34,4 +34,7 @@ router.register("customers", api.CustomerViewSet, basename="customer")
 router.register("contacts", api.ContactViewSet, basename="contact")
 router.register("customer-levels", api.CustomerLevelViewSet, basename="customer-level")
 router.register("tags", api.TagViewSet, basename="tag")
-api_urlpatterns = [path("dedup-settings/", api.DedupSettingsView.as_view(), name="dedup-settings"), *router.urls]
+api_urlpatterns = [
+    path("dedup-settings/", api.DedupSettingsView.as_view(), name="dedup-settings"),
+    *router.urls,
+]

@@ -20,8 +20,15 @@ from openfunnel.core.api import parse_id
 from openfunnel.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from openfunnel.customers import selectors, services
 from openfunnel.customers.filters import ContactFilter, CustomerFilter
-from openfunnel.customers.forms import ContactForm, CustomerForm, DedupSettingsForm, LevelForm, ShareForm, \
-    TagForm, TransferForm
+from openfunnel.customers.forms import (
+    ContactForm,
+    CustomerForm,
+    DedupSettingsForm,
+    LevelForm,
+    ShareForm,
+    TagForm,
+    TransferForm,
+)
 from openfunnel.customers.models import Customer
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
@@ -37,7 +44,9 @@ def _owner(customer: Customer) -> Any:
 
 CUSTOMER_COLUMNS = [
     Column("name", gettext_lazy("Name"), sort="name", link=True),
-    Column("level", gettext_lazy("Level"), sort="level__order", render=lambda c: c.level.name if c.level else ""),
+    Column(
+        "level", gettext_lazy("Level"), sort="level__order", render=lambda c: c.level.name if c.level else ""
+    ),
     Column("status", gettext_lazy("Status"), sort="status"),
     Column("owner", gettext_lazy("Owner"), render=_owner),
     Column("industry", gettext_lazy("Industry"), sort="industry"),
@@ -49,8 +58,12 @@ CUSTOMER_COLUMNS = [
     Column("created_at", gettext_lazy("Created"), sort="created_at"),
     Column("size", pgettext_lazy("company size", "Size"), sort="size", default=False),
     Column("source", gettext_lazy("Source"), sort="source", default=False),
-    Column("campaign", gettext_lazy("Campaign"), render=lambda c: c.campaign.name if c.campaign else "",
-           default=False),
+    Column(
+        "campaign",
+        gettext_lazy("Campaign"),
+        render=lambda c: c.campaign.name if c.campaign else "",
+        default=False,
+    ),
     Column("uscc", gettext_lazy("USCC"), default=False),
     Column("email", gettext_lazy("E-mail"), default=False),
     Column("address", gettext_lazy("Address"), default=False),
@@ -58,8 +71,12 @@ CUSTOMER_COLUMNS = [
 
 CONTACT_COLUMNS = [
     Column("name", pgettext_lazy("person", "Name"), sort="name", link=True),
-    Column("customer", gettext_lazy("Customer"), sort="customer__name",
-           render=lambda c: format_html('<a href="{}">{}</a>', c.customer.get_absolute_url(), c.customer.name)),
+    Column(
+        "customer",
+        gettext_lazy("Customer"),
+        sort="customer__name",
+        render=lambda c: format_html('<a href="{}">{}</a>', c.customer.get_absolute_url(), c.customer.name),
+    ),
     Column("title", pgettext_lazy("job title", "Title"), sort="title"),
     Column("phone", gettext_lazy("Phone")),
     Column("email", gettext_lazy("E-mail")),
@@ -71,7 +88,9 @@ CONTACT_COLUMNS = [
 ]
 
 
-def _duplicate_aware(save: Callable[[dict[str, Any]], Any], holder: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
+def _duplicate_aware(
+    save: Callable[[dict[str, Any]], Any], holder: dict[str, Any]
+) -> Callable[[dict[str, Any]], Any]:
     """Remembers a duplicate conflict's `existing` record so the form can link to it when visible."""
 
     def wrapped(data: dict[str, Any]) -> Any:
@@ -106,12 +125,22 @@ def _attachment_download_available() -> bool:
 
 # --- customers ------------------------------------------------------------------------------------------
 
+
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
-    page = ListPage(request, selectors.customer_list(actor=request.user), columns=CUSTOMER_COLUMNS,
-                    key="customers", filterset_class=CustomerFilter, default_sort="-created_at")
-    actions = ([{"url": reverse("customers:create"), "label": _("New customer")}]
-               if has_perm(request.user, "customers.create") else [])
+    page = ListPage(
+        request,
+        selectors.customer_list(actor=request.user),
+        columns=CUSTOMER_COLUMNS,
+        key="customers",
+        filterset_class=CustomerFilter,
+        default_sort="-created_at",
+    )
+    actions = (
+        [{"url": reverse("customers:create"), "label": _("New customer")}]
+        if has_perm(request.user, "customers.create")
+        else []
+    )
     return render(request, "web/list_page.html", {"page": page, "title": _("Customers"), "actions": actions})
 
 
@@ -120,15 +149,25 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "customers.create")
     form = CustomerForm(request.POST or None, actor=request.user)
     holder: dict[str, Any] = {}
-    customer = submit_form(request, form, _duplicate_aware(
-        lambda data: services.customer_create(actor=request.user, **data), holder))
+    customer = submit_form(
+        request,
+        form,
+        _duplicate_aware(lambda data: services.customer_create(actor=request.user, **data), holder),
+    )
     if customer:
         messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
         return redirect(customer)
-    return render_form(request, form, {"title": _("New customer"), "cancel_url": reverse("customers:list"),
-                                       "duplicate": holder.get("duplicate"),
-                                       "duplicate_url": _existing_url(holder.get("duplicate"))},
-                       template="customers/form.html")
+    return render_form(
+        request,
+        form,
+        {
+            "title": _("New customer"),
+            "cancel_url": reverse("customers:list"),
+            "duplicate": holder.get("duplicate"),
+            "duplicate_url": _existing_url(holder.get("duplicate")),
+        },
+        template="customers/form.html",
+    )
 
 
 @login_required
@@ -138,23 +177,33 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     holder: dict[str, Any] = {}
 
     def save(data: dict[str, Any]) -> Any:
-        return services.customer_update(actor=request.user, customer=customer, data=form.changes(),
-                                        expected_version=data["version"])
+        return services.customer_update(
+            actor=request.user, customer=customer, data=form.changes(), expected_version=data["version"]
+        )
 
     if submit_form(request, form, _duplicate_aware(save, holder)):
         messages.success(request, _("Customer saved."))
         return redirect(customer)
-    return render_form(request, form, {"title": customer.name, "cancel_url": customer.get_absolute_url(),
-                                       "duplicate": holder.get("duplicate"),
-                                       "duplicate_url": _existing_url(holder.get("duplicate"))},
-                       template="customers/form.html")
+    return render_form(
+        request,
+        form,
+        {
+            "title": customer.name,
+            "cancel_url": customer.get_absolute_url(),
+            "duplicate": holder.get("duplicate"),
+            "duplicate_url": _existing_url(holder.get("duplicate")),
+        },
+        template="customers/form.html",
+    )
 
 
 @login_required
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.user
     customer = selectors.customer_detail(actor=actor, id=pk)
-    timeline = selectors.customer_timeline(actor=actor, customer=customer, page=request.GET.get("timeline_page", 1))
+    timeline = selectors.customer_timeline(
+        actor=actor, customer=customer, page=request.GET.get("timeline_page", 1)
+    )
     can_edit = selectors.customer_can_edit(actor, customer)
     can_edit_contacts = selectors.contacts_editable(actor, customer)
     can_share = selectors.customer_can_share(actor, customer)
@@ -188,8 +237,15 @@ def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.headers.get("HX-Request"):
         return redirect(f"{customer.get_absolute_url()}?timeline_page={page if page.isdigit() else 1}")
     timeline = selectors.customer_timeline(actor=request.user, customer=customer, page=page)
-    return render(request, "customers/_timeline_items.html", {
-        "customer": customer, "timeline": timeline, "entries": selectors.timeline_entries(timeline.object_list)})
+    return render(
+        request,
+        "customers/_timeline_items.html",
+        {
+            "customer": customer,
+            "timeline": timeline,
+            "entries": selectors.timeline_entries(timeline.object_list),
+        },
+    )
 
 
 @login_required
@@ -199,12 +255,21 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied()
     if request.method == "POST":
         services.customer_delete(actor=request.user, customer=customer)
-        messages.success(request, _("Customer “%(name)s” moved to the recycle bin.") % {"name": customer.name})
+        messages.success(
+            request, _("Customer “%(name)s” moved to the recycle bin.") % {"name": customer.name}
+        )
         return redirect("customers:list")
-    return render(request, "customers/confirm_delete.html", {
-        "title": _("Delete customer"), "object": customer, "cancel_url": customer.get_absolute_url(),
-        "message": _("Delete the customer “%(name)s”? It goes to the recycle bin and can be restored.") % {
-            "name": customer.name}})
+    return render(
+        request,
+        "customers/confirm_delete.html",
+        {
+            "title": _("Delete customer"),
+            "object": customer,
+            "cancel_url": customer.get_absolute_url(),
+            "message": _("Delete the customer “%(name)s”? It goes to the recycle bin and can be restored.")
+            % {"name": customer.name},
+        },
+    )
 
 
 @login_required
@@ -213,13 +278,25 @@ def customer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.customer_can_transfer(request.user, customer):
         raise PermissionDenied()
     form = TransferForm(request.POST or None, actor=request.user, customer=customer)
-    if submit_form(request, form, lambda data: services.customer_transfer(actor=request.user, customer=customer,
-                                                                           owner=data["owner"])):
-        messages.success(request, _("Customer transferred to %(owner)s.") % {
-            "owner": form.cleaned_data["owner"].display_name})
+    if submit_form(
+        request,
+        form,
+        lambda data: services.customer_transfer(actor=request.user, customer=customer, owner=data["owner"]),
+    ):
+        messages.success(
+            request,
+            _("Customer transferred to %(owner)s.") % {"owner": form.cleaned_data["owner"].display_name},
+        )
         return redirect(customer)
-    return render_form(request, form, {"title": _("Transfer “%(name)s”") % {"name": customer.name},
-                                       "submit_label": _("Transfer"), "cancel_url": customer.get_absolute_url()})
+    return render_form(
+        request,
+        form,
+        {
+            "title": _("Transfer “%(name)s”") % {"name": customer.name},
+            "submit_label": _("Transfer"),
+            "cancel_url": customer.get_absolute_url(),
+        },
+    )
 
 
 @login_required
@@ -228,13 +305,26 @@ def customer_share(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.customer_can_share(request.user, customer):
         raise PermissionDenied()
     form = ShareForm(request.POST or None, actor=request.user, customer=customer)
-    if submit_form(request, form, lambda data: services.customer_share(actor=request.user, customer=customer,
-                                                                        user=data["user"], can_edit=data["can_edit"])):
-        messages.success(request, _("%(user)s is now a collaborator.") % {
-            "user": form.cleaned_data["user"].display_name})
+    if submit_form(
+        request,
+        form,
+        lambda data: services.customer_share(
+            actor=request.user, customer=customer, user=data["user"], can_edit=data["can_edit"]
+        ),
+    ):
+        messages.success(
+            request, _("%(user)s is now a collaborator.") % {"user": form.cleaned_data["user"].display_name}
+        )
         return redirect(customer)
-    return render_form(request, form, {"title": _("Add a collaborator to “%(name)s”") % {"name": customer.name},
-                                       "submit_label": _("Share"), "cancel_url": customer.get_absolute_url()})
+    return render_form(
+        request,
+        form,
+        {
+            "title": _("Add a collaborator to “%(name)s”") % {"name": customer.name},
+            "submit_label": _("Share"),
+            "cancel_url": customer.get_absolute_url(),
+        },
+    )
 
 
 @login_required
@@ -250,7 +340,9 @@ def customer_unshare(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         if error.status in (403, 404):
             raise
-        messages.error(request, " ".join(str(m) for ms in error.fields.values() for m in ms) or str(error.message))
+        messages.error(
+            request, " ".join(str(m) for ms in error.fields.values() for m in ms) or str(error.message)
+        )
         return redirect(customer)
     if user is not None and user.pk == request.user.pk:
         messages.success(request, _("You left the customer’s collaborators."))
@@ -263,10 +355,17 @@ def customer_unshare(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- contacts -------------------------------------------------------------------------------------------
 
+
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    page = ListPage(request, selectors.contact_list(actor=request.user), columns=CONTACT_COLUMNS,
-                    key="contacts", filterset_class=ContactFilter, default_sort="name")
+    page = ListPage(
+        request,
+        selectors.contact_list(actor=request.user),
+        columns=CONTACT_COLUMNS,
+        key="contacts",
+        filterset_class=ContactFilter,
+        default_sort="name",
+    )
     return render(request, "web/list_page.html", {"page": page, "title": _("Contacts"), "actions": []})
 
 
@@ -275,9 +374,16 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(actor=request.user, id=pk)
     events = selectors.contact_events(actor=request.user, contact=contact)[:30]
     can_edit = selectors.contacts_editable(request.user, contact.customer)
-    return render(request, "customers/contact_detail.html", {
-        "title": contact.name, "contact": contact, "entries": selectors.timeline_entries(events),
-        "can_edit": can_edit})
+    return render(
+        request,
+        "customers/contact_detail.html",
+        {
+            "title": contact.name,
+            "contact": contact,
+            "entries": selectors.timeline_entries(events),
+            "can_edit": can_edit,
+        },
+    )
 
 
 @login_required
@@ -286,13 +392,20 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.contacts_editable(request.user, customer):
         raise PermissionDenied()
     form = ContactForm(request.POST or None)
-    contact = submit_form(request, form, lambda data: services.contact_create(actor=request.user, customer=customer,
-                                                                              **data))
+    contact = submit_form(
+        request, form, lambda data: services.contact_create(actor=request.user, customer=customer, **data)
+    )
     if contact:
         messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.name})
         return redirect(customer)
-    return render_form(request, form, {"title": _("New contact of “%(name)s”") % {"name": customer.name},
-                                       "cancel_url": customer.get_absolute_url()})
+    return render_form(
+        request,
+        form,
+        {
+            "title": _("New contact of “%(name)s”") % {"name": customer.name},
+            "cancel_url": customer.get_absolute_url(),
+        },
+    )
 
 
 @login_required
@@ -303,14 +416,18 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ContactForm(request.POST or None, instance=contact)
 
     def save(data: dict[str, Any]) -> Any:
-        return services.contact_update(actor=request.user, contact=contact, data=form.changes(),
-                                       expected_version=data["version"])
+        return services.contact_update(
+            actor=request.user, contact=contact, data=form.changes(), expected_version=data["version"]
+        )
 
     if submit_form(request, form, save):
         messages.success(request, _("Contact saved."))
         return redirect(contact)
-    return render_form(request, form, {"title": contact.name, "subtitle": contact.customer.name,
-                                       "cancel_url": contact.get_absolute_url()})
+    return render_form(
+        request,
+        form,
+        {"title": contact.name, "subtitle": contact.customer.name, "cancel_url": contact.get_absolute_url()},
+    )
 
 
 @login_required
@@ -322,10 +439,20 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
         services.contact_delete(actor=request.user, contact=contact)
         messages.success(request, _("Contact “%(name)s” moved to the recycle bin.") % {"name": contact.name})
         return redirect(contact.customer)
-    return render(request, "customers/confirm_delete.html", {
-        "title": _("Delete contact"), "object": contact, "cancel_url": contact.get_absolute_url(),
-        "message": _("Delete the contact “%(name)s” of %(customer)s? It goes to the recycle bin and can be "
-                     "restored.") % {"name": contact.name, "customer": contact.customer.name}})
+    return render(
+        request,
+        "customers/confirm_delete.html",
+        {
+            "title": _("Delete contact"),
+            "object": contact,
+            "cancel_url": contact.get_absolute_url(),
+            "message": _(
+                "Delete the contact “%(name)s” of %(customer)s? It goes to the recycle bin and can be "
+                "restored."
+            )
+            % {"name": contact.name, "customer": contact.customer.name},
+        },
+    )
 
 
 @login_required
@@ -341,17 +468,27 @@ def contact_set_primary(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- settings -------------------------------------------------------------------------------------------
 
+
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "config.manage")
-    return render(request, "customers/settings.html", {
-        "title": _("Customer settings"), "levels": selectors.levels_all(), "tags": selectors.tags_all(),
-        "dedup_form": DedupSettingsForm(instance=selectors.dedup_settings_get()),
-        "level_form": LevelForm(), "tag_form": TagForm(initial={"color": "#64748b"})})
+    return render(
+        request,
+        "customers/settings.html",
+        {
+            "title": _("Customer settings"),
+            "levels": selectors.levels_all(),
+            "tags": selectors.tags_all(),
+            "dedup_form": DedupSettingsForm(instance=selectors.dedup_settings_get()),
+            "level_form": LevelForm(),
+            "tag_form": TagForm(initial={"color": "#64748b"}),
+        },
+    )
 
 
-def _settings_form(request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], Any], title: Any,
-                   done: Any) -> HttpResponse:
+def _settings_form(
+    request: HttpRequest, form: Any, save: Callable[[dict[str, Any]], Any], title: Any, done: Any
+) -> HttpResponse:
     if submit_form(request, form, save):
         messages.success(request, done)
         return redirect("customers:settings")
@@ -364,8 +501,9 @@ def level_create(request: HttpRequest) -> HttpResponse:
     form = LevelForm(request.POST or None)
 
     def save(data: dict[str, Any]) -> Any:
-        level = services.level_create(actor=request.user, code=data["code"], name=data["name"],
-                                      order=data["order"] or 0)
+        level = services.level_create(
+            actor=request.user, code=data["code"], name=data["name"], order=data["order"] or 0
+        )
         if not data["is_active"]:
             services.level_deactivate(actor=request.user, level=level)
         return level
@@ -378,17 +516,26 @@ def level_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, "config.manage")
     level = selectors.level_get(actor=request.user, id=pk)
     form = LevelForm(request.POST or None, instance=level)
-    return _settings_form(request, form, lambda data: services.level_update(actor=request.user, level=level,
-                                                                             data=form.changes()),
-                          level.name, _("Level saved."))
+    return _settings_form(
+        request,
+        form,
+        lambda data: services.level_update(actor=request.user, level=level, data=form.changes()),
+        level.name,
+        _("Level saved."),
+    )
 
 
 @login_required
 def tag_create(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "config.manage")
     form = TagForm(request.POST or None)
-    return _settings_form(request, form, lambda data: services.tag_create(actor=request.user, **data),
-                          _("New tag"), _("Tag created."))
+    return _settings_form(
+        request,
+        form,
+        lambda data: services.tag_create(actor=request.user, **data),
+        _("New tag"),
+        _("Tag created."),
+    )
 
 
 @login_required
@@ -396,9 +543,13 @@ def tag_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_perm(request.user, "config.manage")
     tag = selectors.tag_get(actor=request.user, id=pk)
     form = TagForm(request.POST or None, instance=tag)
-    return _settings_form(request, form, lambda data: services.tag_update(actor=request.user, tag=tag,
-                                                                         data=form.changes()),
-                          tag.name, _("Tag saved."))
+    return _settings_form(
+        request,
+        form,
+        lambda data: services.tag_update(actor=request.user, tag=tag, data=form.changes()),
+        tag.name,
+        _("Tag saved."),
+    )
 
 
 @login_required
@@ -415,6 +566,10 @@ def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def dedup_settings(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "config.manage")
     form = DedupSettingsForm(request.POST or None, instance=selectors.dedup_settings_get())
-    return _settings_form(request, form, lambda data: services.dedup_settings_update(actor=request.user, data=data),
-                          _("Duplicate check"), _("Duplicate check settings saved."))
-
+    return _settings_form(
+        request,
+        form,
+        lambda data: services.dedup_settings_update(actor=request.user, data=data),
+        _("Duplicate check"),
+        _("Duplicate check settings saved."),
+    )

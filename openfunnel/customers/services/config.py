@@ -55,7 +55,8 @@ def level_create(*, actor: Any, code: str, name: str, order: int = 0) -> Custome
 
 @transaction.atomic
 def level_update(*, actor: Any, level: CustomerLevel, data: dict[str, Any]) -> CustomerLevel:
-    """Changes a level (code, name, order, active). Needs config.manage; raises PermissionDenied, ValidationFailed."""
+    """Changes a level (code, name, order, active). Needs config.manage; raises PermissionDenied,
+    ValidationFailed."""
     require_perm(actor, "config.manage")
     unknown = set(data) - set(LEVEL_FIELDS)
     if unknown:
@@ -125,14 +126,20 @@ def tag_delete(*, actor: Any, tag: Tag) -> None:
     """Deletes a tag and takes it off every customer (tags are labels, not records). Needs config.manage."""
     require_perm(actor, "config.manage")
     locked = Tag.objects.select_for_update().get(pk=tag.pk)
-    event_record(actor=actor, verb="tag.deleted", obj=locked,
-                 data={"name": locked.name, "customers": locked.customers.count()})
+    event_record(
+        actor=actor,
+        verb="tag.deleted",
+        obj=locked,
+        data={"name": locked.name, "customers": locked.customers.count()},
+    )
     locked.delete()
 
 
 @transaction.atomic
 def dedup_settings_update(*, actor: Any, data: dict[str, Any]) -> DedupSettings:
-    """Chooses which of company name / USCC / phone / e-mail the duplicate check compares. Needs config.manage."""
+    """Chooses which of company name / USCC / phone / e-mail the duplicate check compares.
+
+    Needs config.manage; raises PermissionDenied, ValidationFailed."""
     require_perm(actor, "config.manage")
     unknown = set(data) - set(DEDUP_FIELDS)
     if unknown:

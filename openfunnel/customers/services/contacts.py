@@ -19,10 +19,29 @@ from openfunnel.customers.models import Contact, Customer
 from openfunnel.customers.selectors import customer_scope_q, customer_write_access
 from openfunnel.customers.services._common import check_choice, check_length, clean_email, drop_keys, raise_if
 
-CONTACT_FIELDS = ["customer", "name", "title", "phone", "email", "wechat", "birthday", "decision_role",
-                  "is_primary", "notes"]
-CONTACT_UPDATE_FIELDS = ["name", "title", "phone", "email", "wechat", "birthday", "decision_role", "is_primary",
-                         "notes"]
+CONTACT_FIELDS = [
+    "customer",
+    "name",
+    "title",
+    "phone",
+    "email",
+    "wechat",
+    "birthday",
+    "decision_role",
+    "is_primary",
+    "notes",
+]
+CONTACT_UPDATE_FIELDS = [
+    "name",
+    "title",
+    "phone",
+    "email",
+    "wechat",
+    "birthday",
+    "decision_role",
+    "is_primary",
+    "notes",
+]
 _LENGTHS = {"name": 100, "title": 100, "phone": 30, "email": 254, "wechat": 50}
 
 
@@ -44,13 +63,27 @@ def _require_contact_write(actor: Any, customer: Customer) -> None:
 
 
 def _clear_other_primaries(customer_id: int, keep_id: int | None) -> None:
-    Contact.objects.filter(customer_id=customer_id, is_primary=True).exclude(pk=keep_id).update(is_primary=False)
+    Contact.objects.filter(customer_id=customer_id, is_primary=True).exclude(pk=keep_id).update(
+        is_primary=False
+    )
 
 
 @transaction.atomic
-def contact_create(*, actor: Any, customer: Customer, name: str, title: str = "", phone: str = "",
-                   email: str = "", wechat: str = "", birthday: dt.date | None = None, decision_role: str = "",
-                   is_primary: bool = False, notes: str = "", at: dt.datetime | None = None) -> Contact:
+def contact_create(
+    *,
+    actor: Any,
+    customer: Customer,
+    name: str,
+    title: str = "",
+    phone: str = "",
+    email: str = "",
+    wechat: str = "",
+    birthday: dt.date | None = None,
+    decision_role: str = "",
+    is_primary: bool = False,
+    notes: str = "",
+    at: dt.datetime | None = None,
+) -> Contact:
     """Adds a contact to a customer the actor may edit (callers fetch it with a scoped selector).
 
     Needs contacts.edit and write access to the customer; raises PermissionDenied, ValidationFailed.
@@ -60,34 +93,63 @@ def contact_create(*, actor: Any, customer: Customer, name: str, title: str = ""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(fields={"name": [_("This field is required.")]})
-    _validate({"name": name, "title": title, "phone": phone, "email": email, "wechat": wechat,
-               "decision_role": decision_role, "birthday": birthday})
+    _validate(
+        {
+            "name": name,
+            "title": title,
+            "phone": phone,
+            "email": email,
+            "wechat": wechat,
+            "decision_role": decision_role,
+            "birthday": birthday,
+        }
+    )
     phone, phone_key = clean_phone(phone)
     email = clean_email(email)
     has_contacts = Contact.objects.filter(customer=customer, deleted_at__isnull=True).exists()
     if is_primary:
         _clear_other_primaries(customer.pk, None)
     contact = Contact.objects.create(
-        customer=customer, name=name, title=(title or "").strip(), phone=phone, phone_key=phone_key, email=email,
-        email_key=normalize_email(email), wechat=(wechat or "").strip(), birthday=birthday,
-        decision_role=decision_role or "", is_primary=is_primary or not has_contacts, notes=notes or "",
+        customer=customer,
+        name=name,
+        title=(title or "").strip(),
+        phone=phone,
+        phone_key=phone_key,
+        email=email,
+        email_key=normalize_email(email),
+        wechat=(wechat or "").strip(),
+        birthday=birthday,
+        decision_role=decision_role or "",
+        is_primary=is_primary or not has_contacts,
+        notes=notes or "",
     )
-    event_record(actor=actor, verb="contact.created", obj=contact, customer_id=customer.pk, at=at,
-                 data=snapshot(contact, CONTACT_FIELDS))
+    event_record(
+        actor=actor,
+        verb="contact.created",
+        obj=contact,
+        customer_id=customer.pk,
+        at=at,
+        data=snapshot(contact, CONTACT_FIELDS),
+    )
     return contact
 
 
 def _lock(contact: Contact) -> Contact:
-    locked = (Contact.objects.select_for_update().select_related("customer")
-              .filter(pk=contact.pk, deleted_at__isnull=True, customer__deleted_at__isnull=True).first())
+    locked = (
+        Contact.objects.select_for_update()
+        .select_related("customer")
+        .filter(pk=contact.pk, deleted_at__isnull=True, customer__deleted_at__isnull=True)
+        .first()
+    )
     if locked is None:
         raise NotFound()
     return locked
 
 
 @transaction.atomic
-def contact_update(*, actor: Any, contact: Contact, data: dict[str, Any],
-                   expected_version: int | None = None) -> Contact:
+def contact_update(
+    *, actor: Any, contact: Contact, data: dict[str, Any], expected_version: int | None = None
+) -> Contact:
     """Changes contact fields. Needs contacts.edit and write access to its customer.
 
     Raises PermissionDenied, ValidationFailed, Conflict(stale_version). Setting `is_primary` takes
@@ -122,8 +184,9 @@ def contact_update(*, actor: Any, contact: Contact, data: dict[str, Any],
             _clear_other_primaries(locked.customer_id, locked.pk)
     changes = drop_keys(apply_update(instance=locked, data=values))
     if changes:
-        event_record(actor=actor, verb="contact.updated", obj=locked, changes=changes,
-                     customer_id=locked.customer_id)
+        event_record(
+            actor=actor, verb="contact.updated", obj=locked, changes=changes, customer_id=locked.customer_id
+        )
     return locked
 
 
@@ -145,8 +208,11 @@ def contact_delete(*, actor: Any, contact: Contact) -> None:
     locked.version += 1
     locked.save(update_fields=["deleted_at", "deleted_by", "is_primary", "version", "updated_at"])
     if was_primary:
-        successor = (Contact.objects.filter(customer_id=locked.customer_id, deleted_at__isnull=True)
-                     .order_by("id").first())
+        successor = (
+            Contact.objects.filter(customer_id=locked.customer_id, deleted_at__isnull=True)
+            .order_by("id")
+            .first()
+        )
         if successor is not None:
             Contact.objects.filter(pk=successor.pk).update(is_primary=True)
     event_record(actor=actor, verb="contact.deleted", obj=locked, customer_id=locked.customer_id)
@@ -157,19 +223,26 @@ def contact_restore(*, actor: Any, id: Any) -> Contact:
     """Brings a deleted contact back (NotFound out of scope). Needs recycle.manage, or contacts.edit
     with write access to its customer. Refused while the customer itself is deleted. It becomes
     primary only if the customer has no primary contact now."""
-    locked = (Contact.objects.select_for_update().select_related("customer")
-              .filter(customer_scope_q(actor, prefix="customer__"), pk=parse_id(id), deleted_at__isnull=False)
-              .first())
+    locked = (
+        Contact.objects.select_for_update()
+        .select_related("customer")
+        .filter(customer_scope_q(actor, prefix="customer__"), pk=parse_id(id), deleted_at__isnull=False)
+        .first()
+    )
     if locked is None:
         raise NotFound()
     if not has_perm(actor, "recycle.manage"):
         _require_contact_write(actor, locked.customer)
     if locked.customer.deleted_at is not None:
-        raise ValidationFailed(_("Restore the customer “%(name)s” first.") % {"name": locked.customer.name},
-                               fields={"__all__": [_("Restore the customer “%(name)s” first.") % {
-                                   "name": locked.customer.name}]})
-    has_primary = Contact.objects.filter(customer_id=locked.customer_id, deleted_at__isnull=True,
-                                         is_primary=True).exists()
+        raise ValidationFailed(
+            _("Restore the customer “%(name)s” first.") % {"name": locked.customer.name},
+            fields={
+                "__all__": [_("Restore the customer “%(name)s” first.") % {"name": locked.customer.name}]
+            },
+        )
+    has_primary = Contact.objects.filter(
+        customer_id=locked.customer_id, deleted_at__isnull=True, is_primary=True
+    ).exists()
     locked.deleted_at = None
     locked.deleted_by = None
     locked.is_primary = not has_primary

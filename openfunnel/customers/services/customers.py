@@ -18,19 +18,66 @@ from openfunnel.core.api import parse_id
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.errors import NotFound, PermissionDenied, ValidationFailed
 from openfunnel.core.records import apply_update, snapshot
-from openfunnel.customers.dedup import DedupKeys, clean_phone, clean_uscc, duplicate_check, normalize_company, \
-    normalize_email
+from openfunnel.customers.dedup import (
+    DedupKeys,
+    clean_phone,
+    clean_uscc,
+    duplicate_check,
+    normalize_company,
+    normalize_email,
+)
 from openfunnel.customers.models import Customer, CustomerShare, Tag
 from openfunnel.customers.selectors import customer_in_role_scope, customer_scope_q, customer_write_access
-from openfunnel.customers.services._common import check_choice, check_coordinates, check_length, clean_email, \
-    coordinate, drop_keys, raise_if
+from openfunnel.customers.services._common import (
+    check_choice,
+    check_coordinates,
+    check_length,
+    clean_email,
+    coordinate,
+    drop_keys,
+    raise_if,
+)
 
-CUSTOMER_FIELDS = ["name", "uscc", "industry", "size", "region", "address", "lat", "lng", "phone", "email",
-                   "website", "level", "source", "campaign", "owner", "status", "notes"]
+CUSTOMER_FIELDS = [
+    "name",
+    "uscc",
+    "industry",
+    "size",
+    "region",
+    "address",
+    "lat",
+    "lng",
+    "phone",
+    "email",
+    "website",
+    "level",
+    "source",
+    "campaign",
+    "owner",
+    "status",
+    "notes",
+]
 # What customer_update changes; the owner changes only through customer_transfer (and the pool).
-CUSTOMER_UPDATE_FIELDS = ["name", "uscc", "industry", "size", "region", "address", "lat", "lng", "phone",
-                          "email", "website", "level", "source", "campaign", "status", "notes",
-                          "next_follow_up_at", "tags"]
+CUSTOMER_UPDATE_FIELDS = [
+    "name",
+    "uscc",
+    "industry",
+    "size",
+    "region",
+    "address",
+    "lat",
+    "lng",
+    "phone",
+    "email",
+    "website",
+    "level",
+    "source",
+    "campaign",
+    "status",
+    "notes",
+    "next_follow_up_at",
+    "tags",
+]
 _LENGTHS = {"name": 200, "region": 100, "address": 300, "phone": 30, "email": 254, "website": 200}
 
 
@@ -77,13 +124,31 @@ def _lock(customer: Customer | int) -> Customer:
 
 
 @transaction.atomic
-def customer_create(*, actor: Any, name: str, owner: Any = None, uscc: str = "", industry: str = "",
-                    size: str = "", region: str = "", address: str = "", lat: Decimal | None = None,
-                    lng: Decimal | None = None, phone: str = "", email: str = "", website: str = "",
-                    level: Any = None, source: str = "", campaign: Any = None,
-                    status: str = Customer.Status.POTENTIAL, tags: list[Tag] | tuple[Tag, ...] = (),
-                    notes: str = "", exclude_lead_id: int | None = None,
-                    at: dt.datetime | None = None, next_follow_up_at: dt.datetime | None = None) -> Customer:
+def customer_create(
+    *,
+    actor: Any,
+    name: str,
+    owner: Any = None,
+    uscc: str = "",
+    industry: str = "",
+    size: str = "",
+    region: str = "",
+    address: str = "",
+    lat: Decimal | None = None,
+    lng: Decimal | None = None,
+    phone: str = "",
+    email: str = "",
+    website: str = "",
+    level: Any = None,
+    source: str = "",
+    campaign: Any = None,
+    status: str = Customer.Status.POTENTIAL,
+    tags: list[Tag] | tuple[Tag, ...] = (),
+    notes: str = "",
+    exclude_lead_id: int | None = None,
+    at: dt.datetime | None = None,
+    next_follow_up_at: dt.datetime | None = None,
+) -> Customer:
     """Creates a customer owned by `owner` (default: the actor). Needs customers.create, and
     customers.transfer to create it for another user within the actor's scope.
 
@@ -100,8 +165,20 @@ def customer_create(*, actor: Any, name: str, owner: Any = None, uscc: str = "",
     name_key = normalize_company(name)
     if not name_key:
         raise ValidationFailed(fields={"name": [_("Enter a company name with letters or digits.")]})
-    _validate_plain({"name": name, "region": region, "address": address, "phone": phone, "email": email,
-                     "website": website, "industry": industry, "size": size, "source": source, "status": status})
+    _validate_plain(
+        {
+            "name": name,
+            "region": region,
+            "address": address,
+            "phone": phone,
+            "email": email,
+            "website": website,
+            "industry": industry,
+            "size": size,
+            "source": source,
+            "status": status,
+        }
+    )
     uscc = clean_uscc(uscc)
     phone, phone_key = clean_phone(phone)
     email = clean_email(email)
@@ -109,15 +186,36 @@ def customer_create(*, actor: Any, name: str, owner: Any = None, uscc: str = "",
     lat, lng = coordinate(lat, "lat"), coordinate(lng, "lng")
     _check_coordinates(lat, lng)
     _check_level(level)
-    duplicate_check(actor=actor, keys=DedupKeys(name=name_key, uscc=uscc, phone=phone_key, email=email_key),
-                    exclude_lead_id=exclude_lead_id)
+    duplicate_check(
+        actor=actor,
+        keys=DedupKeys(name=name_key, uscc=uscc, phone=phone_key, email=email_key),
+        exclude_lead_id=exclude_lead_id,
+    )
     owner = actor if owner is None else owner
     now = at or timezone.now()
     customer = Customer.objects.create(
-        name=name, name_key=name_key, uscc=uscc, industry=industry, size=size, region=region.strip(),
-        address=address.strip(), lat=lat, lng=lng, phone=phone, phone_key=phone_key, email=email,
-        email_key=email_key, website=website.strip(), level=level, source=source, campaign=campaign,
-        owner=owner, owner_since=now if owner else None, status=status, notes=notes, created_by=actor,
+        name=name,
+        name_key=name_key,
+        uscc=uscc,
+        industry=industry,
+        size=size,
+        region=region.strip(),
+        address=address.strip(),
+        lat=lat,
+        lng=lng,
+        phone=phone,
+        phone_key=phone_key,
+        email=email,
+        email_key=email_key,
+        website=website.strip(),
+        level=level,
+        source=source,
+        campaign=campaign,
+        owner=owner,
+        owner_since=now if owner else None,
+        status=status,
+        notes=notes,
+        created_by=actor,
         next_follow_up_at=next_follow_up_at,
     )
     if tags:
@@ -125,13 +223,16 @@ def customer_create(*, actor: Any, name: str, owner: Any = None, uscc: str = "",
     data = snapshot(customer, CUSTOMER_FIELDS)
     if tags:
         data["tags"] = _tag_names(tags)
-    event_record(actor=actor, verb="customer.created", obj=customer, customer_id=customer.pk, at=at, data=data)
+    event_record(
+        actor=actor, verb="customer.created", obj=customer, customer_id=customer.pk, at=at, data=data
+    )
     return customer
 
 
 @transaction.atomic
-def customer_update(*, actor: Any, customer: Customer, data: dict[str, Any],
-                    expected_version: int | None = None) -> Customer:
+def customer_update(
+    *, actor: Any, customer: Customer, data: dict[str, Any], expected_version: int | None = None
+) -> Customer:
     """Changes customer fields (only those in `data`; `tags` replaces the tag set). Needs customers.edit
     and write access (owner within scope or a collaborator allowed to edit).
 
@@ -203,7 +304,8 @@ def customer_update(*, actor: Any, customer: Customer, data: dict[str, Any],
 
 @transaction.atomic
 def customer_delete(*, actor: Any, customer: Customer) -> None:
-    """Moves a customer to the recycle bin. Needs customers.delete and write access; raises PermissionDenied."""
+    """Moves a customer to the recycle bin. Needs customers.delete and write access; raises
+    PermissionDenied."""
     require_perm(actor, "customers.delete")
     locked = _lock(customer)
     if not customer_write_access(actor, locked):
@@ -220,14 +322,22 @@ def customer_restore(*, actor: Any, id: Any) -> Customer:
     """Brings a deleted customer back. Needs recycle.manage or customers.delete, and the customer
     within the actor's scope (else NotFound). Runs the duplicate check again: a lead or customer
     created meanwhile with the same keys makes it Conflict(duplicate)."""
-    locked = (Customer.objects.select_for_update().filter(customer_scope_q(actor), pk=parse_id(id),
-                                                          deleted_at__isnull=False).first())
+    locked = (
+        Customer.objects.select_for_update()
+        .filter(customer_scope_q(actor), pk=parse_id(id), deleted_at__isnull=False)
+        .first()
+    )
     if locked is None:
         raise NotFound()
     if not (has_perm(actor, "recycle.manage") or has_perm(actor, "customers.delete")):
         raise PermissionDenied()
-    duplicate_check(actor=actor, keys=DedupKeys(name=locked.name_key, uscc=locked.uscc, phone=locked.phone_key,
-                                                email=locked.email_key), exclude_customer_id=locked.pk)
+    duplicate_check(
+        actor=actor,
+        keys=DedupKeys(
+            name=locked.name_key, uscc=locked.uscc, phone=locked.phone_key, email=locked.email_key
+        ),
+        exclude_customer_id=locked.pk,
+    )
     locked.deleted_at = None
     locked.deleted_by = None
     locked.version += 1
@@ -237,7 +347,9 @@ def customer_restore(*, actor: Any, id: Any) -> Customer:
 
 
 @transaction.atomic
-def customer_transfer(*, actor: Any, customer: Customer, owner: Any, at: dt.datetime | None = None) -> Customer:
+def customer_transfer(
+    *, actor: Any, customer: Customer, owner: Any, at: dt.datetime | None = None
+) -> Customer:
     """Hands the customer to another active user within the actor's scope and notifies them.
 
     Needs customers.transfer and the customer's owner within the actor's role scope (a collaborator
@@ -260,13 +372,27 @@ def customer_transfer(*, actor: Any, customer: Customer, owner: Any, at: dt.date
     locked.save(update_fields=["owner", "owner_since", "version", "updated_at"])
     # The new owner needs no collaborator entry any more.
     CustomerShare.objects.filter(customer=locked, user=owner).delete()
-    event_record(actor=actor, verb="customer.owner_changed", obj=locked, customer_id=locked.pk, at=at,
-                 changes={"owner": [previous.pk if previous else None, owner.pk]},
-                 data={"from_owner_name": previous.display_name if previous else "",
-                       "to_owner_name": owner.display_name})
-    notification_send(recipient=owner, kind="assignment", target=locked, url=locked.get_absolute_url(), actor=actor,
-                      message=_("%(actor)s transferred the customer “%(name)s” to you.") % {
-                          "actor": actor.display_name, "name": locked.name})
+    event_record(
+        actor=actor,
+        verb="customer.owner_changed",
+        obj=locked,
+        customer_id=locked.pk,
+        at=at,
+        changes={"owner": [previous.pk if previous else None, owner.pk]},
+        data={
+            "from_owner_name": previous.display_name if previous else "",
+            "to_owner_name": owner.display_name,
+        },
+    )
+    notification_send(
+        recipient=owner,
+        kind="assignment",
+        target=locked,
+        url=locked.get_absolute_url(),
+        actor=actor,
+        message=_("%(actor)s transferred the customer “%(name)s” to you.")
+        % {"actor": actor.display_name, "name": locked.name},
+    )
     return locked
 
 
@@ -295,12 +421,27 @@ def customer_share(*, actor: Any, customer: Customer, user: Any, can_edit: bool 
         share.can_edit = bool(can_edit)
         share.save(update_fields=["can_edit"])
         changes = {"can_edit": [not share.can_edit, share.can_edit]}
-    event_record(actor=actor, verb="customer.shared", obj=locked, customer_id=locked.pk, changes=changes,
-                 data={"user": user.pk, "user_name": user.display_name, "can_edit": share.can_edit})
-    message = (_("%(actor)s shared the customer “%(name)s” with you (read and edit).") if share.can_edit
-               else _("%(actor)s shared the customer “%(name)s” with you (read only)."))
-    notification_send(recipient=user, kind="share", target=locked, url=locked.get_absolute_url(), actor=actor,
-                      message=message % {"actor": actor.display_name, "name": locked.name})
+    event_record(
+        actor=actor,
+        verb="customer.shared",
+        obj=locked,
+        customer_id=locked.pk,
+        changes=changes,
+        data={"user": user.pk, "user_name": user.display_name, "can_edit": share.can_edit},
+    )
+    message = (
+        _("%(actor)s shared the customer “%(name)s” with you (read and edit).")
+        if share.can_edit
+        else _("%(actor)s shared the customer “%(name)s” with you (read only).")
+    )
+    notification_send(
+        recipient=user,
+        kind="share",
+        target=locked,
+        url=locked.get_absolute_url(),
+        actor=actor,
+        message=message % {"actor": actor.display_name, "name": locked.name},
+    )
     return share
 
 
@@ -317,18 +458,25 @@ def customer_unshare(*, actor: Any, customer: Customer, user: Any) -> None:
     deleted, _rows = CustomerShare.objects.filter(customer=locked, user_id=getattr(user, "pk", None)).delete()
     if not deleted:
         raise ValidationFailed(fields={"user": [_("This user is not a collaborator of the customer.")]})
-    event_record(actor=actor, verb="customer.unshared", obj=locked, customer_id=locked.pk,
-                 data={"user": user.pk, "user_name": user.display_name})
+    event_record(
+        actor=actor,
+        verb="customer.unshared",
+        obj=locked,
+        customer_id=locked.pk,
+        data={"user": user.pk, "user_name": user.display_name},
+    )
 
 
-def customer_touch_follow_up(*, customer_id: int, occurred_at: dt.datetime,
-                             next_follow_up_at: dt.datetime | None) -> None:
+def customer_touch_follow_up(
+    *, customer_id: int, occurred_at: dt.datetime, next_follow_up_at: dt.datetime | None
+) -> None:
     """Moves the customer's last/next follow-up times forward after a follow-up was logged.
 
     Called by the follow-up services inside their transaction; a conditional UPDATE, so that two
     follow-ups logged at once cannot move `last_follow_up_at` backwards.
     """
-    Customer.objects.filter(Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=occurred_at),
-                            pk=customer_id).update(last_follow_up_at=occurred_at)
+    Customer.objects.filter(
+        Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=occurred_at), pk=customer_id
+    ).update(last_follow_up_at=occurred_at)
     if next_follow_up_at is not None:
         Customer.objects.filter(pk=customer_id).update(next_follow_up_at=next_follow_up_at)

@@ -35,12 +35,16 @@ def names(actor):
 
 def test_scope_matrix(personas, book):
     customer_share(actor=personas.carol, customer=book["carol"], user=personas.alice)
-    assert names(personas.alice) == {"Alice Co", "Carol Co"}       # own + shared
+    assert names(personas.alice) == {"Alice Co", "Carol Co"}  # own + shared
     assert names(personas.bob) == {"Bob Co"}
     assert names(personas.manager) == {"Alice Co", "Bob Co", "Mike Co"}  # the East tree
-    assert names(personas.carol) == {"Carol Co"}                   # nothing of East
-    assert names(personas.director) == names(personas.finance) == names(personas.admin) == {
-        "Alice Co", "Bob Co", "Carol Co", "Mike Co"}
+    assert names(personas.carol) == {"Carol Co"}  # nothing of East
+    assert (
+        names(personas.director)
+        == names(personas.finance)
+        == names(personas.admin)
+        == {"Alice Co", "Bob Co", "Carol Co", "Mike Co"}
+    )
     assert not selectors.customer_can_edit(personas.finance, book["alice"])
     assert selectors.customer_can_edit(personas.manager, book["bob"])
     assert not selectors.customer_can_edit(personas.alice, book["carol"])  # read-only share
@@ -64,21 +68,27 @@ def _filtered(actor, **params):
 def test_filters(personas, book):
     vip = CustomerLevel.objects.get(code="vip")
     tag = Tag.objects.create(name="出口")
-    customer_update(actor=personas.alice, customer=book["alice"], data={"level": vip, "tags": [tag],
-                                                                        "industry": "machinery", "region": "上海浦东"})
+    customer_update(
+        actor=personas.alice,
+        customer=book["alice"],
+        data={"level": vip, "tags": [tag], "industry": "machinery", "region": "上海浦东"},
+    )
     contact_create(actor=personas.bob, customer=book["bob"], name="张伟", phone="13900001111")
     director = personas.director
     assert _filtered(director, level=vip.pk) == {"Alice Co"}
     assert _filtered(director, tag=tag.pk) == {"Alice Co"}
     assert _filtered(director, industry="machinery", region="浦东") == {"Alice Co"}
     assert _filtered(director, owner=personas.carol.pk) == {"Carol Co"}
-    assert _filtered(director, search="张伟") == {"Bob Co"}           # by contact name
+    assert _filtered(director, search="张伟") == {"Bob Co"}  # by contact name
     assert _filtered(director, search="bob") == {"Bob Co"}
     today = timezone.localdate()
     assert _filtered(director, created_after=today.isoformat()) == names(director)
     assert _filtered(director, created_before=(today - dt.timedelta(days=1)).isoformat()) == set()
-    customer_touch_follow_up(customer_id=book["carol"].pk, occurred_at=timezone.now() - dt.timedelta(days=30),
-                             next_follow_up_at=None)
+    customer_touch_follow_up(
+        customer_id=book["carol"].pk,
+        occurred_at=timezone.now() - dt.timedelta(days=30),
+        next_follow_up_at=None,
+    )
     customer_touch_follow_up(customer_id=book["bob"].pk, occurred_at=timezone.now(), next_follow_up_at=None)
     week_ago = (today - dt.timedelta(days=7)).isoformat()
     assert _filtered(director, last_follow_up_after=week_ago) == {"Bob Co"}
@@ -89,7 +99,9 @@ def test_filters(personas, book):
 def test_owner_filter_offers_only_users_in_scope(personas, book):
     request = RequestFactory().get("/", {"owner": personas.carol.pk})
     request.user = personas.alice
-    filterset = CustomerFilter(request.GET, queryset=selectors.customer_list(actor=personas.alice), request=request)
+    filterset = CustomerFilter(
+        request.GET, queryset=selectors.customer_list(actor=personas.alice), request=request
+    )
     assert not filterset.is_valid()
 
 
@@ -98,20 +110,37 @@ def test_timeline_is_newest_first_with_readable_changes(personas, book):
     level = CustomerLevel.objects.get(code="a")
     customer_update(actor=personas.alice, customer=customer, data={"level": level, "status": "deal"})
     customer_transfer(actor=personas.manager, customer=customer, owner=personas.bob)
-    event_record(actor=personas.bob, verb="activity.created", obj=customer, customer_id=customer.pk,
-                 data={"kind": "visit", "content": "Visited the plant", "activity_id": 7,
-                       "occurred_at": timezone.now().isoformat(), "author_name": "Bob Rep"})
+    event_record(
+        actor=personas.bob,
+        verb="activity.created",
+        obj=customer,
+        customer_id=customer.pk,
+        data={
+            "kind": "visit",
+            "content": "Visited the plant",
+            "activity_id": 7,
+            "occurred_at": timezone.now().isoformat(),
+            "author_name": "Bob Rep",
+        },
+    )
     page = selectors.customer_timeline(actor=personas.bob, customer=customer, page="abc")
     with translation.override("en"):
         entries = selectors.timeline_entries(page.object_list)
         shown = {c.field: (str(c.before), str(c.after)) for c in entries[2].changes}
         kind_label = str(entries[0].kind_label)
-    assert [e.event.verb for e in entries] == ["activity.created", "customer.owner_changed", "customer.updated",
-                                               "customer.created"]
+    assert [e.event.verb for e in entries] == [
+        "activity.created",
+        "customer.owner_changed",
+        "customer.updated",
+        "customer.created",
+    ]
     follow_up, owner_change, edit = entries[0], entries[1], entries[2]
     assert follow_up.is_follow_up and follow_up.content == "Visited the plant" and kind_label == "Visit"
     assert [(c.field, c.before, c.after) for c in owner_change.changes] == [("owner", "Alice Rep", "Bob Rep")]
-    assert edit.event.verb == "customer.updated" and shown == {"level": ("—", "A"), "status": ("Potential", "Deal")}
+    assert edit.event.verb == "customer.updated" and shown == {
+        "level": ("—", "A"),
+        "status": ("Potential", "Deal"),
+    }
 
 
 def test_timeline_respects_scope(personas, book):
@@ -124,21 +153,28 @@ def test_timeline_respects_scope(personas, book):
 def test_list_has_no_per_row_queries(personas, django_assert_max_num_queries):
     tag = Tag.objects.create(name="T")
     for i in range(15):
-        customer = customer_create(actor=personas.alice, name=f"Company {i}", tags=[tag],
-                                   level=CustomerLevel.objects.get(code="b"))
+        customer = customer_create(
+            actor=personas.alice, name=f"Company {i}", tags=[tag], level=CustomerLevel.objects.get(code="b")
+        )
         customer_share(actor=personas.alice, customer=customer, user=personas.bob)
     actor = Customer.objects.get(name="Company 0").owner
     with django_assert_max_num_queries(4):
         rows = list(selectors.customer_list(actor=actor))
         assert len(rows) == 15
         for row in rows:
-            _ = (row.owner.display_name, row.level.name, [t.name for t in row.tags.all()],
-                 [s.user.display_name for s in row.shares.all()])
+            _ = (
+                row.owner.display_name,
+                row.level.name,
+                [t.name for t in row.tags.all()],
+                [s.user.display_name for s in row.shares.all()],
+            )
 
 
 def test_global_search_respects_scope(personas, book):
     contact_create(actor=personas.alice, customer=book["alice"], name="王小明", phone="13800138000")
     assert [h.title for h in selectors.customers_search(personas.alice, "Alice", 10)] == ["Alice Co"]
     assert selectors.customers_search(personas.carol, "Alice", 10) == []
-    assert [h.title for h in selectors.contacts_search(personas.manager, "+86 138 0013 8000", 10)] == ["王小明"]
+    assert [h.title for h in selectors.contacts_search(personas.manager, "+86 138 0013 8000", 10)] == [
+        "王小明"
+    ]
     assert selectors.contacts_search(personas.carol, "王小明", 10) == []

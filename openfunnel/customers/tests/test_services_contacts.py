@@ -26,8 +26,12 @@ def acme(personas):
 
 def test_update_diff_on_customer_timeline_and_stale_version(personas, acme):
     contact = contact_create(actor=personas.alice, customer=acme, name="王经理", phone="13800138000")
-    updated = contact_update(actor=personas.alice, contact=contact, expected_version=1,
-                             data={"title": "采购经理", "decision_role": "decision_maker", "phone": "+86 139 0000 1111"})
+    updated = contact_update(
+        actor=personas.alice,
+        contact=contact,
+        expected_version=1,
+        data={"title": "采购经理", "decision_role": "decision_maker", "phone": "+86 139 0000 1111"},
+    )
     assert updated.version == 2 and updated.phone_key == "13900001111"
     event = Event.objects.get(verb="contact.updated")
     assert event.customer_id == acme.pk
@@ -39,9 +43,14 @@ def test_update_diff_on_customer_timeline_and_stale_version(personas, acme):
 
 def test_invalid_contact_values(personas, acme):
     contact = contact_create(actor=personas.alice, customer=acme, name="Li")
-    for data, field in [({"name": ""}, "name"), ({"phone": "12"}, "phone"), ({"email": "x@"}, "email"),
-                        ({"decision_role": "boss"}, "decision_role"), ({"customer": acme}, "customer"),
-                        ({"birthday": dt.date.today() + dt.timedelta(days=3)}, "birthday")]:
+    for data, field in [
+        ({"name": ""}, "name"),
+        ({"phone": "12"}, "phone"),
+        ({"email": "x@"}, "email"),
+        ({"decision_role": "boss"}, "decision_role"),
+        ({"customer": acme}, "customer"),
+        ({"birthday": dt.date.today() + dt.timedelta(days=3)}, "birthday"),
+    ]:
         with pytest.raises(ValidationFailed) as error:
             contact_update(actor=personas.alice, contact=contact, data=data)
         assert field in error.value.fields, data

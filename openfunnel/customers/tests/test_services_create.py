@@ -7,8 +7,9 @@ from openfunnel.customers.services import contact_create, customer_create
 
 
 def test_create_customer_with_first_contact_primary(personas):
-    customer = customer_create(actor=personas.alice, name="上海星辰科技有限公司", phone="+86 138 0013 8000",
-                               uscc=VALID_USCC[0])
+    customer = customer_create(
+        actor=personas.alice, name="上海星辰科技有限公司", phone="+86 138 0013 8000", uscc=VALID_USCC[0]
+    )
     assert customer.owner == personas.alice and customer.phone_key == "13800138000"
     contact = contact_create(actor=personas.alice, customer=customer, name="王经理")
     assert contact.is_primary

@@ -28,12 +28,20 @@ def acme(personas):
 
 def test_update_records_field_diff_on_the_timeline_and_bumps_version(personas, acme):
     level_a = CustomerLevel.objects.get(code="a")
-    updated = customer_update(actor=personas.alice, customer=acme, expected_version=1,
-                              data={"region": " 上海 ", "level": level_a, "status": "deal"})
+    updated = customer_update(
+        actor=personas.alice,
+        customer=acme,
+        expected_version=1,
+        data={"region": " 上海 ", "level": level_a, "status": "deal"},
+    )
     assert updated.version == 2 and updated.region == "上海"
     event = Event.objects.get(verb="customer.updated")
     assert event.customer_id == acme.pk and event.actor == personas.alice
-    assert event.changes == {"region": ["", "上海"], "level": [None, level_a.pk], "status": ["potential", "deal"]}
+    assert event.changes == {
+        "region": ["", "上海"],
+        "level": [None, level_a.pk],
+        "status": ["potential", "deal"],
+    }
     customer_update(actor=personas.alice, customer=acme, data={"region": "上海"})
     assert Event.objects.filter(verb="customer.updated").count() == 1  # no change, no event
 
@@ -41,18 +49,22 @@ def test_update_records_field_diff_on_the_timeline_and_bumps_version(personas, a
 def test_update_with_stale_version_is_a_conflict_and_changes_nothing(personas, acme):
     customer_update(actor=personas.alice, customer=acme, data={"region": "A"})
     with pytest.raises(Conflict) as error:
-        customer_update(actor=personas.alice, customer=acme, expected_version=1,
-                        data={"region": "B"})
+        customer_update(actor=personas.alice, customer=acme, expected_version=1, data={"region": "B"})
     assert error.value.code == "stale_version"
     acme.refresh_from_db()
     assert acme.region == "A" and acme.version == 2
 
 
 def test_update_renormalizes_keys_and_keeps_them_out_of_the_diff(personas, acme):
-    customer_update(actor=personas.alice, customer=acme, data={"phone": "+86 139-0000-1111",
-                                                               "email": " Sales@Acme.CN ", "name": "Acme Tools"})
+    customer_update(
+        actor=personas.alice,
+        customer=acme,
+        data={"phone": "+86 139-0000-1111", "email": " Sales@Acme.CN ", "name": "Acme Tools"},
+    )
     acme.refresh_from_db()
-    assert acme.phone_key == "13900001111" and acme.email_key == "sales@acme.cn" and acme.name_key == "acmetools"
+    assert (
+        acme.phone_key == "13900001111" and acme.email_key == "sales@acme.cn" and acme.name_key == "acmetools"
+    )
     changes = Event.objects.get(verb="customer.updated").changes
     assert set(changes) == {"phone", "email", "name"}
 
@@ -70,12 +82,18 @@ def test_duplicate_on_edit_names_the_other_record(personas, acme):
     with pytest.raises(Conflict) as error:
         customer_update(actor=personas.carol, customer=other, data={"name": "ACME MACHINERY"})
     assert error.value.code == "duplicate"
-    assert error.value.extra["existing"]["owner_name"] == "Alice Rep" and "id" not in error.value.extra["existing"]
+    assert (
+        error.value.extra["existing"]["owner_name"] == "Alice Rep"
+        and "id" not in error.value.extra["existing"]
+    )
     other.refresh_from_db()
     assert other.name == "Beta Trading"
     # Saving its own unchanged values is not a duplicate of itself.
-    customer_update(actor=personas.alice, customer=acme, data={"name": "Acme Machinery Co., Ltd.",
-                                                               "phone": "138 0013 8000"})
+    customer_update(
+        actor=personas.alice,
+        customer=acme,
+        data={"name": "Acme Machinery Co., Ltd.", "phone": "138 0013 8000"},
+    )
 
 
 def test_duplicate_phone_on_edit(personas, acme):
@@ -85,9 +103,16 @@ def test_duplicate_phone_on_edit(personas, acme):
 
 
 def test_invalid_values_are_field_errors(personas, acme):
-    for data, field in [({"lat": Decimal("200"), "lng": Decimal("1")}, "lat"), ({"lat": Decimal("30")}, "lng"),
-                        ({"uscc": "123"}, "uscc"), ({"email": "nope"}, "email"), ({"status": "won"}, "status"),
-                        ({"name": "  "}, "name"), ({"name": "x" * 201}, "name"), ({"owner": personas.bob}, "owner")]:
+    for data, field in [
+        ({"lat": Decimal("200"), "lng": Decimal("1")}, "lat"),
+        ({"lat": Decimal("30")}, "lng"),
+        ({"uscc": "123"}, "uscc"),
+        ({"email": "nope"}, "email"),
+        ({"status": "won"}, "status"),
+        ({"name": "  "}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"owner": personas.bob}, "owner"),
+    ]:
         with pytest.raises(ValidationFailed) as error:
             customer_update(actor=personas.alice, customer=acme, data=data)
         assert field in error.value.fields, data
@@ -107,8 +132,11 @@ def test_retired_level_cannot_be_given_but_may_be_kept(personas, acme):
 
 
 def test_coordinates_are_rounded_to_the_stored_precision(personas, acme):
-    customer_update(actor=personas.alice, customer=acme, data={"lat": Decimal("31.230416789"),
-                                                               "lng": Decimal("121.473701234")})
+    customer_update(
+        actor=personas.alice,
+        customer=acme,
+        data={"lat": Decimal("31.230416789"), "lng": Decimal("121.473701234")},
+    )
     acme.refresh_from_db()
     assert acme.lat == Decimal("31.230417") and acme.lng == Decimal("121.473701")
 

@@ -15,8 +15,10 @@ def test_contact_pages(personas, web_as, acme):
     invalid = browser.post(f"/customers/{acme.pk}/contacts/new/", {"name": "", "phone": "12"})
     assert invalid.status_code == 400 and b'data-field="name"' in invalid.content
     assert not Contact.objects.exists()
-    created = browser.post(f"/customers/{acme.pk}/contacts/new/", {"name": "王经理", "phone": "13800138000",
-                                                                   "decision_role": "decision_maker"})
+    created = browser.post(
+        f"/customers/{acme.pk}/contacts/new/",
+        {"name": "王经理", "phone": "13800138000", "decision_role": "decision_maker"},
+    )
     assert created.status_code == 302
     contact = Contact.objects.get()
     assert contact.is_primary
@@ -24,8 +26,16 @@ def test_contact_pages(personas, web_as, acme):
     assert "王经理" in listing and "Acme" in listing
     detail = browser.get(f"/contacts/{contact.pk}/").content.decode()
     assert "Decision maker" in detail and "added the contact" in detail
-    edited = browser.post(f"/contacts/{contact.pk}/edit/", {"name": "王总", "phone": "13800138000", "version": "1",
-                                                            "decision_role": "decision_maker", "is_primary": "on"})
+    edited = browser.post(
+        f"/contacts/{contact.pk}/edit/",
+        {
+            "name": "王总",
+            "phone": "13800138000",
+            "version": "1",
+            "decision_role": "decision_maker",
+            "is_primary": "on",
+        },
+    )
     assert edited.status_code == 302
     contact.refresh_from_db()
     assert contact.name == "王总" and contact.version == 2
@@ -42,7 +52,11 @@ def test_contact_pages_scope_and_permission(personas, web_as, acme):
     contact = contact_create(actor=personas.alice, customer=acme, name="Li")
     carol = web_as(personas.carol)
     assert "Li" not in carol.get("/contacts/").content.decode().split("<tbody>")[1]
-    for url in (f"/contacts/{contact.pk}/", f"/contacts/{contact.pk}/edit/", f"/contacts/{contact.pk}/delete/"):
+    for url in (
+        f"/contacts/{contact.pk}/",
+        f"/contacts/{contact.pk}/edit/",
+        f"/contacts/{contact.pk}/delete/",
+    ):
         assert carol.get(url).status_code == 404
     finance = web_as(personas.finance)
     assert finance.get(f"/contacts/{contact.pk}/").status_code == 200
