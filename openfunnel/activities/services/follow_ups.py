@@ -192,7 +192,8 @@ def activity_update(*, actor: Any, activity: Activity, data: dict[str, Any]) -> 
 
     Raises PermissionDenied, NotFound (a contact out of scope), ValidationFailed.
     """
-    activity = Activity.objects.select_for_update().select_related("author", "customer", "lead").get(pk=activity.pk)
+    activity = (Activity.objects.select_for_update(of=("self",)).select_related("author", "customer", "lead")
+                .get(pk=activity.pk))
     now = timezone.now()
     if activity.author_id != actor.pk or activity.deleted_at is not None:
         raise PermissionDenied(_("Only the author can change a follow-up."))
@@ -250,7 +251,7 @@ def activity_delete(*, actor: Any, activity: Activity) -> None:
 
     Raises PermissionDenied. Its open reminders are settled.
     """
-    activity = Activity.objects.select_for_update().select_related("customer", "lead").get(pk=activity.pk)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("customer", "lead").get(pk=activity.pk)
     if activity.deleted_at is not None:
         return
     if not activity_can_delete(actor, activity):
@@ -272,8 +273,8 @@ def activity_restore(*, actor: Any, id: Any) -> Activity:
     from openfunnel.core.errors import NotFound
 
     require_perm(actor, "recycle.manage")
-    activity = (Activity.objects.select_for_update().filter(activity_scope_q(actor), pk=parse_id(id),
-                                                            deleted_at__isnull=False).first())
+    activity = (Activity.objects.select_for_update(of=("self",))
+                .filter(activity_scope_q(actor), pk=parse_id(id), deleted_at__isnull=False).first())
     if activity is None:
         raise NotFound()
     activity.deleted_at, activity.deleted_by = None, None

@@ -426,7 +426,7 @@ def lead_batch_assign(*, actor: Any, leads: Sequence[Any], owner: Any = None,
                 targets.append(user)
     else:
         targets = [_resolve_owner(actor, owner)]
-    rows = {lead.pk: lead for lead in Lead.objects.select_for_update()
+    rows = {lead.pk: lead for lead in Lead.objects.select_for_update(of=("self",))
             .filter(lead_scope_q(actor), pk__in=ids, deleted_at__isnull=True).select_related("owner")}
     missing = [pk for pk in ids if pk not in rows]
     if missing:
