@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -341,6 +342,14 @@ class CustomerOrdering(OrderingFilter):
             if terms:
                 return [*terms, "-id"]
         return self.get_default_ordering(view)
+
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        # Empty values sort last on every database (SQLite and PostgreSQL disagree by default).
+        return queryset.order_by(*[F(term[1:]).desc(nulls_last=True) if term.startswith("-")
+                                   else F(term).asc(nulls_last=True) for term in ordering])
 
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
