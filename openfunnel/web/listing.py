@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
@@ -83,7 +83,10 @@ class ListPage:
             if self.filterset.is_bound and self.filterset.is_valid():
                 queryset = self.filterset.qs
         self.sort = self._sort()
-        queryset = queryset.order_by(self.sort, "-id" if not self.sort.lstrip("-") == "id" else self.sort)
+        field_name = self.sort.lstrip("-")
+        # Empty values sort last whatever the direction, on SQLite and PostgreSQL alike.
+        primary = F(field_name).desc(nulls_last=True) if self.sort.startswith("-") else F(field_name).asc(nulls_last=True)
+        queryset = queryset.order_by(primary, "-id") if field_name != "id" else queryset.order_by(primary)
         paginator = Paginator(queryset, self.page_size)
         try:
             self.page = paginator.page(self.request.GET.get("page") or 1)

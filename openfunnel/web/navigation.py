@@ -53,6 +53,7 @@ NAVIGATION: tuple[NavSection, ...] = (
 
 
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    """The sections and items `user` may use; the item whose URL is the longest prefix of the page is active."""
     sections = []
     for section in NAVIGATION:
         items = []
@@ -63,8 +64,11 @@ def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            active = current_path == url or (url != "/" and current_path.startswith(url))
-            items.append({"url": url, "label": item.label, "active": active})
+            items.append({"url": url, "label": item.label, "active": False})
         if items:
             sections.append({"label": section.label, "items": items})
+    matches = [item for section in sections for item in section["items"]
+               if current_path == item["url"] or (item["url"] != "/" and current_path.startswith(item["url"]))]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
     return sections
