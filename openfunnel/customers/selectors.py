@@ -209,21 +209,29 @@ class TimelineEntry:
     changes: list[TimelineChange] = field(default_factory=list)
 
 
+def _project_models() -> list[Any]:
+    """Every OpenFunnel model: a customer's timeline holds events of leads, opportunities and more."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if m.__module__.startswith("openfunnel.")]
+
+
 def _field_labels() -> dict[str, dict[str, Any]]:
     labels: dict[str, dict[str, Any]] = {}
-    for model in (Customer, Contact):
+    for model in _project_models():
         labels[model._meta.model_name or ""] = {
             f.name: f.verbose_name for f in model._meta.get_fields() if hasattr(f, "verbose_name")
         }
     return labels
 
 
-def _choice_labels() -> dict[str, dict[str, Any]]:
-    choices: dict[str, dict[str, Any]] = {}
-    for model in (Customer, Contact):
+def _choice_labels() -> dict[tuple[str, str], dict[str, Any]]:
+    """{(model name, field): {stored value: label}} — "status" means different things on different models."""
+    choices: dict[tuple[str, str], dict[str, Any]] = {}
+    for model in _project_models():
         for f in model._meta.fields:
             if f.choices:
-                choices.setdefault(f.name, {}).update({str(k): v for k, v in f.flatchoices})
+                choices[(model._meta.model_name or "", f.name)] = {str(k): v for k, v in f.flatchoices}
     return choices
 
 
@@ -267,7 +275,7 @@ def timeline_entries(events: Any) -> list[TimelineEntry]:
     choices = _choice_labels()
     kinds = _follow_up_kinds()
 
-    def show(name: str, value: Any) -> Any:
+    def show(object_type: str, name: str, value: Any) -> Any:
         if value is None or value == "" or value == []:
             return "—"
         if name in names and isinstance(value, int):
@@ -278,8 +286,8 @@ def timeline_entries(events: Any) -> list[TimelineEntry]:
             return _("yes") if value else _("no")
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
-        if name in choices:
-            return choices[name].get(str(value), value)
+        if (object_type, name) in choices:
+            return choices[(object_type, name)].get(str(value), value)
         return value
 
     entries = []
@@ -301,8 +309,8 @@ def timeline_entries(events: Any) -> list[TimelineEntry]:
                 TimelineChange(
                     field=name,
                     label=labels.get(name, name),
-                    before=show(name, pair[0]),
-                    after=show(name, pair[1]),
+                    before=show(event.object_type, name, pair[0]),
+                    after=show(event.object_type, name, pair[1]),
                 )
             )
         entries.append(entry)
