@@ -221,41 +221,51 @@ class _World:
 
     # --- customers with contacts ---------------------------------------------------------------
     def customers(self) -> None:
-        from openfunnel.customers.models import Customer, CustomerLevel, Tag
-        from openfunnel.customers.services import contact_create, customer_create
+        from openfunnel.customers.models import Customer, CustomerLevel
+        from openfunnel.customers.services import contact_create, customer_bulk_create, tag_create
 
         self.progress("customers")
         levels = list(CustomerLevel.objects.order_by("order"))
-        tags = [Tag.objects.get_or_create(name=name)[0] for name in ["重点行业", "老客户转介绍", "价格敏感", "需要样品", "外资企业"]]
-        self.customer_rows: list[tuple[Any, dt.datetime]] = list(self.converted_customers)
-        total = self.n(2000) - len(self.converted_customers)
-        for index in range(max(total, 0)):
+        tags = [tag_create(actor=self.admin, name=name)
+                for name in ["重点行业", "老客户转介绍", "价格敏感", "需要样品", "外资企业"]]
+        rows, created_times = [], []
+        for _index in range(max(self.n(2000) - len(self.converted_customers), 0)):
             company, city, industry = next(self.companies)
-            owner = self.rng.choice(self.reps)
             created = self.ago(720, 3)
             self.serial += 1
             campaign = self._campaign_for(created) if self.rng.random() < 0.3 else None
-            lat = Decimal(str(round(22.5 + self.rng.uniform(0, 17), 6)))
-            lng = Decimal(str(round(113.0 + self.rng.uniform(0, 8), 6)))
-            customer = customer_create(
-                actor=owner, name=company, uscc=names.uscc_for(city[1], self.serial) if self.rng.random() < 0.7 else "",
-                industry=industry, size=self.rng.choice(["1-20", "21-100", "21-100", "101-500", "501-1000", "1000+"]),
-                region=f"{city[2]}/{city[0]}", address=f"{city[0]}市{self.rng.choice(['高新区', '经开区', '工业园区', '滨江区'])}"
-                f"{self.rng.randint(1, 999)}号", lat=lat, lng=lng,
-                level=self.rng.choices(levels, weights=[1, 3, 6, 8])[0],
-                source="campaign" if campaign else self.rng.choice(["referral", "website", "cold_call", "partner", "trade_show"]),
-                campaign=campaign, status=self.rng.choices(["potential", "deal", "churned"], weights=[6, 3, 1])[0],
-                tags=self.rng.sample(tags, self.rng.choice([0, 0, 1, 2])))
-            self.customer_rows.append((customer, created))
+            rows.append({
+                "name": company, "owner": self.rng.choice(self.reps),
+                "uscc": names.uscc_for(city[1], self.serial) if self.rng.random() < 0.7 else "",
+                "industry": industry,
+                "size": self.rng.choice(["1-20", "21-100", "21-100", "101-500", "501-1000", "1000+"]),
+                "region": f"{city[2]}/{city[0]}",
+                "address": f"{city[0]}市{self.rng.choice(['高新区', '经开区', '工业园区', '滨江区'])}{self.rng.randint(1, 999)}号",
+                "lat": Decimal(str(round(22.5 + self.rng.uniform(0, 17), 6))),
+                "lng": Decimal(str(round(113.0 + self.rng.uniform(0, 8), 6))),
+                "level": self.rng.choices(levels, weights=[1, 3, 6, 8])[0],
+                "source": "campaign" if campaign else self.rng.choice(
+                    ["referral", "website", "cold_call", "partner", "trade_show"]),
+                "campaign": campaign, "status": self.rng.choices(["potential", "deal", "churned"], weights=[6, 3, 1])[0],
+                "tags": self.rng.sample(tags, self.rng.choice([0, 0, 1, 2])),
+                "contacts": [self._contact() for _ in range(self.rng.choice([1, 1, 2, 2, 3]))],
+            })
+            created_times.append(created)
+        # The sales director brings the existing customer base in, each customer with its owner.
+        created = customer_bulk_create(actor=self.users["chen.zong"], rows=rows)
+        self.customer_rows = list(self.converted_customers) + list(zip(created, created_times, strict=True))
+        for customer, _created in self.converted_customers:
+            for _ in range(self.rng.choice([0, 1, 1, 2])):
+                contact_create(actor=customer.owner, customer=customer, **self._contact())
         for customer, created in self.customer_rows:
             self.created_at[("customer", customer.pk)] = created
-            existing = customer.contacts.count()
-            for _ in range(self.rng.choice([1, 1, 2, 2, 3]) - existing):
-                contact_create(actor=customer.owner, customer=customer, name=names.person_name(self.rng),
-                               title=self.rng.choice(names.TITLES), phone=next(self.phones),
-                               wechat=f"wx_{self.rng.randint(100000, 999999)}" if self.rng.random() < 0.5 else "",
-                               decision_role=self.rng.choice(["decision_maker", "influencer", "supporter", "user", "", ""]))
         self.counts["customers"] = Customer.objects.count()
+
+    def _contact(self) -> dict[str, Any]:
+        return {"name": names.person_name(self.rng), "title": self.rng.choice(names.TITLES),
+                "phone": next(self.phones),
+                "wechat": f"wx_{self.rng.randint(100000, 999999)}" if self.rng.random() < 0.5 else "",
+                "decision_role": self.rng.choice(["decision_maker", "influencer", "supporter", "user", "", ""])}
 
     # --- follow-ups over two years ---------------------------------------------------------------
     def follow_ups(self) -> None:

@@ -3,6 +3,7 @@
 Split by area; everything is importable from `openfunnel.customers.services` as before.
 """
 
+from openfunnel.customers.services.bulk import customer_bulk_create
 from openfunnel.customers.services.config import (
     DEDUP_FIELDS,
     LEVEL_FIELDS,
@@ -38,6 +39,7 @@ from openfunnel.customers.services.customers import (
 )
 
 __all__ = [
+    "customer_bulk_create",
     "CONTACT_FIELDS",
     "CONTACT_UPDATE_FIELDS",
     "CUSTOMER_FIELDS",

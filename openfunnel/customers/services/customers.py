@@ -123,8 +123,7 @@ def _lock(customer: Customer | int) -> Customer:
     return locked
 
 
-@transaction.atomic
-def customer_create(
+def customer_build(
     *,
     actor: Any,
     name: str,
@@ -143,18 +142,12 @@ def customer_create(
     source: str = "",
     campaign: Any = None,
     status: str = Customer.Status.POTENTIAL,
-    tags: list[Tag] | tuple[Tag, ...] = (),
     notes: str = "",
-    exclude_lead_id: int | None = None,
     at: dt.datetime | None = None,
     next_follow_up_at: dt.datetime | None = None,
-) -> Customer:
-    """Creates a customer owned by `owner` (default: the actor). Needs customers.create, and
-    customers.transfer to create it for another user within the actor's scope.
-
-    Raises PermissionDenied, ValidationFailed, Conflict(duplicate). `exclude_lead_id` is the lead
-    being converted, which must not count as a duplicate of its own customer.
-    """
+) -> tuple[Customer, DedupKeys]:
+    """A validated, unsaved customer and its duplicate-check keys: what customer_create and the bulk
+    path both save. Checks permissions; raises PermissionDenied, ValidationFailed."""
     require_perm(actor, "customers.create")
     if owner is not None and owner.pk != actor.pk:
         require_perm(actor, "customers.transfer")
@@ -186,14 +179,9 @@ def customer_create(
     lat, lng = coordinate(lat, "lat"), coordinate(lng, "lng")
     _check_coordinates(lat, lng)
     _check_level(level)
-    duplicate_check(
-        actor=actor,
-        keys=DedupKeys(name=name_key, uscc=uscc, phone=phone_key, email=email_key),
-        exclude_lead_id=exclude_lead_id,
-    )
     owner = actor if owner is None else owner
     now = at or timezone.now()
-    customer = Customer.objects.create(
+    customer = Customer(
         name=name,
         name_key=name_key,
         uscc=uscc,
@@ -218,13 +206,41 @@ def customer_create(
         created_by=actor,
         next_follow_up_at=next_follow_up_at,
     )
-    if tags:
-        customer.tags.set(tags)
+    return customer, DedupKeys(name=name_key, uscc=uscc, phone=phone_key, email=email_key)
+
+
+def customer_created_event_data(customer: Customer, tags: Any) -> dict[str, Any]:
     data = snapshot(customer, CUSTOMER_FIELDS)
     if tags:
         data["tags"] = _tag_names(tags)
+    return data
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    actor: Any,
+    name: str,
+    tags: list[Tag] | tuple[Tag, ...] = (),
+    exclude_lead_id: int | None = None,
+    at: dt.datetime | None = None,
+    **fields: Any,
+) -> Customer:
+    """Creates a customer owned by `owner` (default: the actor). Needs customers.create, and
+    customers.transfer to create it for another user within the actor's scope. The other keyword
+    arguments are customer_build's.
+
+    Raises PermissionDenied, ValidationFailed, Conflict(duplicate). `exclude_lead_id` is the lead
+    being converted, which must not count as a duplicate of its own customer.
+    """
+    customer, keys = customer_build(actor=actor, name=name, at=at, **fields)
+    duplicate_check(actor=actor, keys=keys, exclude_lead_id=exclude_lead_id)
+    customer.save()
+    if tags:
+        customer.tags.set(tags)
     event_record(
-        actor=actor, verb="customer.created", obj=customer, customer_id=customer.pk, at=at, data=data
+        actor=actor, verb="customer.created", obj=customer, customer_id=customer.pk, at=at,
+        data=customer_created_event_data(customer, tags),
     )
     return customer
 
