@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openfunnel.accounts.models import Department
 from openfunnel.accounts.scope import department_subtree_ids, visible_owner_ids
+from openfunnel.core.api import MAX_ID
 from openfunnel.sales.models import Opportunity, Pipeline, Stage
 
 PERIODS = [
@@ -61,6 +63,17 @@ def _owner_ids_q(actor: Any) -> Q:
     return Q() if ids is None else Q(pk__in=ids)
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id filter: a positive integer that fits the database (garbage is a validation error, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class OpportunityFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), label=_("Pipeline"))
@@ -75,8 +88,8 @@ class OpportunityFilter(django_filters.FilterSet):
     close_from = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="gte",
                                            label=_("Close date from"))
     close_to = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Close date to"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
-    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("Campaign"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    campaign = IdFilter(field_name="campaign_id", label=_("Campaign"))
     is_overdue = django_filters.BooleanFilter(field_name="is_overdue", label=_("Overdue"))
 
     class Meta:

@@ -296,7 +296,6 @@ def opportunity_create(*, actor: Any, customer: Any, name: str, pipeline: Pipeli
     ValidationFailed (stage_requirements_missing when `stage` asks for more than is given).
     """
     from openfunnel.customers.selectors import customer_get
-    from openfunnel.leads.models import Lead
     from openfunnel.sales.selectors import pipeline_default
 
     require_perm(actor, "customers.edit")
@@ -316,8 +315,13 @@ def opportunity_create(*, actor: Any, customer: Any, name: str, pipeline: Pipeli
     elif stage.pipeline_id != pipeline.pk or stage.kind != Stage.Kind.OPEN or not stage.is_active:
         raise ValidationFailed(fields={"stage": [_("Choose an active open stage of the pipeline.")]})
     owner = _resolve_owner(actor, owner)
-    if lead is not None and not isinstance(lead, Lead):
-        lead = Lead.objects.filter(pk=lead).first() if str(lead).isdigit() else None
+    if lead is not None:
+        from openfunnel.leads.selectors import lead_get
+
+        try:
+            lead = lead_get(actor=actor, id=getattr(lead, "pk", lead))
+        except NotFound:
+            raise ValidationFailed(fields={"lead": [_("Choose a lead you can see.")]}) from None
     values = {"name": name, "source": source, "campaign": campaign, "forecast_category": forecast_category,
               "next_step": next_step, "competitor": competitor, "description": description,
               "expected_close_date": expected_close_date}

@@ -83,6 +83,11 @@ def test_scope_404_on_list_detail_and_actions(world, api_as):
     assert api.delete(f"{URL}{bob_opp.pk}/").status_code == 404
     for bad in ("abc", "0", "99999999999999999999"):
         assert api.get(f"{URL}{bad}/").status_code == 404
+    from openfunnel.leads.services import lead_create
+
+    carols_lead = lead_create(actor=world.p.carol, company="Carol Lead Co")
+    response = api.post(URL, {"name": "x", "customer": world.alice_customer.pk, "lead": carols_lead.pk}, format="json")
+    assert response.status_code == 400 and "lead" in response.json()["error"]["fields"]
     # the customer belongs to someone else: a field error that does not reveal it
     response = api.post(URL, {"name": "x", "customer": world.carol_customer.pk}, format="json")
     assert response.status_code == 400 and "customer" in response.json()["error"]["fields"]
