@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "openfunnel.activities",
     "openfunnel.catalog",
     "openfunnel.sales",
+    "openfunnel.pool",
     "openfunnel.web",
 ]
 

@@ -88,6 +88,26 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         verbose_name=_("owner"),
     )
     owner_since = models.DateTimeField(_("owned since"), null=True, blank=True)
+    # The public pool: with owner NULL the customer is in `pool`; with an owner, `pool` is the pool whose
+    # reclaim rules govern it (openfunnel.pool).
+    pool = models.ForeignKey(
+        "pool.Pool",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("public pool"),
+    )
+    pool_entered_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
+    pool_reason = models.CharField(_("why it is in the pool"), max_length=300, blank=True)
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("previous owner"),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.POTENTIAL)
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
     notes = models.TextField(_("notes"), blank=True)
@@ -109,6 +129,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         indexes = [
             models.Index(fields=["owner", "-last_follow_up_at"], name="customer_owner_followup"),
             models.Index(fields=["owner", "-id"], name="customer_owner_recent"),
+            models.Index(fields=["pool", "owner"], name="customer_pool_owner"),
         ]
 
     def __str__(self) -> str:

@@ -15,12 +15,19 @@ from openfunnel.customers.models import Contact, Customer, CustomerLevel, Custom
 
 
 def customer_scope_q(actor: Any, prefix: str = "") -> Q:
-    """Customers the actor sees: owned within the role's scope, or shared with the actor."""
+    """Customers the actor sees: owned within the role's scope, shared with the actor, or in a public pool
+    the actor is a member of (openfunnel.pool)."""
+    from openfunnel.pool.selectors import pool_customers_q
+
     ids = visible_owner_ids(actor)
     if ids is None:
         return Q()
     shared = CustomerShare.objects.filter(user_id=actor.pk).values("customer_id")
-    return Q(**{f"{prefix}owner_id__in": ids}) | Q(**{f"{prefix}id__in": shared})
+    return (
+        Q(**{f"{prefix}owner_id__in": ids})
+        | Q(**{f"{prefix}id__in": shared})
+        | pool_customers_q(actor, prefix=prefix)
+    )
 
 
 def customers_visible_to(actor: Any) -> QuerySet[Customer]:

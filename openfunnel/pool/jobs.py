@@ -1,0 +1,68 @@
+"""Periodic jobs of the pool (listed in openfunnel.core.jobs.SCHEDULE): reclaim and reclaim warnings.
+
+Each `run(now) -> dict` selects due customers batch-wise (ids ascending, resuming after the last one) and
+calls one service per customer; the services decide under a SKIP LOCKED row lock and a conditional update,
+so running a job twice, or on two workers at once, acts once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from openfunnel.pool import services
+from openfunnel.pool.models import Pool
+from openfunnel.pool.rules import Due, due_customers, due_for, level_overrides, rules_for, won_dates
+
+BATCH = 500
+
+
+def due_rows(pool: Pool, at: dt.datetime, *, batch: int = BATCH) -> Iterator[tuple[dict[str, Any], Due]]:
+    """Owned customers governed by `pool` that are due at `at`, with when and why; batch by batch."""
+    overrides = level_overrides(pool)
+    last_id = 0
+    while True:
+        rows = list(due_customers(pool, at).filter(pk__gt=last_id).order_by("pk")
+                    .values("pk", "owner_id", "owner_since", "last_follow_up_at", "level_id")[:batch])
+        if not rows:
+            return
+        wins = won_dates([r["pk"] for r in rows])
+        for row in rows:
+            due = due_for(owner_since=row["owner_since"], last_follow_up_at=row["last_follow_up_at"],
+                          won_at=wins.get(row["pk"]), rules=rules_for(pool, row["level_id"], overrides))
+            if due is not None and due.at <= at:
+                yield row, due
+        last_id = rows[-1]["pk"]
+
+
+def _pools() -> list[Pool]:
+    return list(Pool.objects.filter(kind=Pool.Kind.CUSTOMER).select_related("reclaim_to", "exempt_stage")
+                .prefetch_related("level_rules").order_by("pk"))
+
+
+def reclaim_run(now: dt.datetime) -> dict[str, Any]:
+    """Returns every customer due at `now` to its pool (or the pool's reclaim target)."""
+    reclaimed = skipped = 0
+    for pool in _pools():
+        for row, due in due_rows(pool, now):
+            if services.customer_reclaim(customer_id=row["pk"], owner_id=row["owner_id"],
+                                         owner_since=row["owner_since"], last_follow_up_at=row["last_follow_up_at"],
+                                         pool=pool, due=due, now=now):
+                reclaimed += 1
+            else:
+                skipped += 1
+    return {"reclaimed": reclaimed, "skipped": skipped}
+
+
+def warnings_run(now: dt.datetime) -> dict[str, Any]:
+    """Warns owners whose customers fall due within their pool's warning days (once per due day)."""
+    warned = 0
+    for pool in _pools():
+        if not pool.warn_days_before:
+            continue
+        for row, due in due_rows(pool, now + dt.timedelta(days=pool.warn_days_before)):
+            if due.at > now and services.reclaim_warn(customer_id=row["pk"], owner_id=row["owner_id"], due=due,
+                                                      now=now):
+                warned += 1
+    return {"warned": warned}

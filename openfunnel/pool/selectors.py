@@ -1,0 +1,176 @@
+"""Reads of pools, pool customers and the pool log, always starting from the actor's membership and scope.
+
+Who sees a pool: its member users, the users of its member departments (and their sub-departments), and
+holders of config.manage (the admins who configure pools). A pool the actor does not see answers NotFound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from openfunnel.accounts.scope import has_perm, visible_owner_ids
+from openfunnel.core.api import parse_id
+from openfunnel.core.errors import NotFound
+from openfunnel.pool.models import Pool, PoolEvent
+
+
+MAX_DEPARTMENT_DEPTH = 6
+
+
+def _department_chain(actor: Any) -> Any:
+    """A subquery of the actor's department and the departments above it (members of a department include
+    its subtree); a subquery, so that adding pools to a customer scope costs no query of its own."""
+    from openfunnel.accounts.models import Department
+
+    department_id = getattr(actor, "department_id", None)
+    if department_id is None:
+        return Department.objects.none().values("pk")
+    q = Q(pk=department_id)
+    for depth in range(1, MAX_DEPARTMENT_DEPTH):
+        q |= Q(**{"__".join(["children"] * depth): department_id})
+    return Department.objects.filter(q).values("pk")
+
+
+def member_pool_ids(actor: Any) -> Any:
+    """A subquery of the ids of the pools the actor is a member of (not counting admin rights)."""
+    users = Pool.member_users.through.objects.filter(user_id=getattr(actor, "pk", None)).values("pool_id")
+    departments = Pool.member_departments.through.objects.filter(
+        department_id__in=_department_chain(actor)).values("pool_id")
+    return Pool.objects.filter(Q(pk__in=users) | Q(pk__in=departments)).values("pk")
+
+
+def is_pool_admin(actor: Any) -> bool:
+    return has_perm(actor, "config.manage")
+
+
+def pools_visible_to(actor: Any) -> QuerySet[Pool]:
+    """The pools the actor may open: member pools; every pool for pool admins (config.manage)."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return Pool.objects.none()
+    if is_pool_admin(actor):
+        return Pool.objects.all()
+    return Pool.objects.filter(pk__in=member_pool_ids(actor))
+
+
+def pool_customers_q(actor: Any, prefix: str = "") -> Q:
+    """Customers in a pool the actor is a member of (unowned ones only): customers.selectors adds it to scope."""
+    return Q(**{f"{prefix}owner_id__isnull": True, f"{prefix}pool_id__in": member_pool_ids(actor)})
+
+
+def pool_list(*, actor: Any) -> QuerySet[Pool]:
+    """Visible pools with the number of customers in each (one query)."""
+    return (pools_visible_to(actor).select_related("reclaim_to", "exempt_stage")
+            .annotate(customer_count=Count("customers", filter=Q(customers__owner__isnull=True,
+                                                                 customers__deleted_at__isnull=True))))
+
+
+def pool_get(*, actor: Any, id: Any) -> Pool:
+    """One visible pool; NotFound when missing or when the actor is not a member (nor a pool admin)."""
+    pool = pools_visible_to(actor).select_related("reclaim_to", "exempt_stage").filter(pk=parse_id(id)).first()
+    if pool is None:
+        raise NotFound()
+    return pool
+
+
+def pool_detail(*, actor: Any, id: Any) -> Pool:
+    """A visible pool with its members and level rules prefetched (settings form, API detail)."""
+    pool = (pools_visible_to(actor).select_related("reclaim_to", "exempt_stage")
+            .prefetch_related("member_users", "member_departments", "level_rules__level")
+            .filter(pk=parse_id(id)).first())
+    if pool is None:
+        raise NotFound()
+    return pool
+
+
+def pool_for_release(*, actor: Any, id: Any) -> Pool:
+    """A customer pool the actor may release into (members; managers with customers.transfer: any pool).
+
+    A pool the actor may not use reads as an invalid choice (ValidationFailed on `pool`)."""
+    from django.utils.translation import gettext as _
+
+    from openfunnel.core.errors import ValidationFailed
+
+    pools = Pool.objects.all() if has_perm(actor, "customers.transfer") else pools_visible_to(actor)
+    pool = pools.filter(kind=Pool.Kind.CUSTOMER, pk=id if str(id).isdigit() else 0).first()
+    if pool is None:
+        raise ValidationFailed(fields={"pool": [_("Choose a pool you are a member of.")]})
+    return pool
+
+
+def pools_for_release(actor: Any) -> QuerySet[Pool]:
+    """Customer pools offered in the release form."""
+    pools = Pool.objects.all() if has_perm(actor, "customers.transfer") else pools_visible_to(actor)
+    return pools.filter(kind=Pool.Kind.CUSTOMER).order_by("name", "id")
+
+
+def pool_customers(*, actor: Any, pool: Pool) -> QuerySet[Any]:
+    """The customers in a pool the actor already holds (from pool_get): the basic fields a member sees."""
+    from openfunnel.customers.models import Customer
+
+    return (Customer.objects.filter(pool=pool, owner__isnull=True, deleted_at__isnull=True)
+            .select_related("level", "previous_owner").order_by("-pool_entered_at", "-id"))
+
+
+def pool_events_visible_to(actor: Any) -> QuerySet[PoolEvent]:
+    """Pool log entries the actor sees: the events of users within the actor's data scope, plus the actor's own."""
+    events = PoolEvent.objects.all()
+    ids = visible_owner_ids(actor)
+    if ids is not None:
+        events = events.filter(Q(user_id__in=ids) | Q(actor_id=actor.pk))
+    return events.select_related("pool", "customer", "lead", "user", "actor")
+
+
+def pool_event_get(*, actor: Any, id: Any) -> PoolEvent:
+    event = pool_events_visible_to(actor).filter(pk=parse_id(id)).first()
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def pool_statistics(*, actor: Any, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                    pool: Pool | None = None) -> list[dict[str, Any]]:
+    """Per rep within the actor's scope: claims (incl. assignments received), releases, reclaims, and how many
+    customers they took from a pool went on to a won deal."""
+    from openfunnel.accounts.models import User
+    from openfunnel.sales.models import Opportunity
+
+    events = pool_events_visible_to(actor).filter(user__isnull=False)
+    if since is not None:
+        events = events.filter(at__gte=since)
+    if until is not None:
+        events = events.filter(at__lt=until)
+    if pool is not None:
+        events = events.filter(pool=pool)
+    rows = (events.values("user_id")
+            .annotate(claims=Count("id", filter=Q(kind=PoolEvent.Kind.CLAIM)),
+                      assigned=Count("id", filter=Q(kind=PoolEvent.Kind.ASSIGN)),
+                      releases=Count("id", filter=Q(kind=PoolEvent.Kind.RELEASE)),
+                      reclaims=Count("id", filter=Q(kind=PoolEvent.Kind.RECLAIM)))
+            .order_by("user_id"))
+    taken = events.filter(kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN], customer__isnull=False)
+    converted: dict[int, int] = {}
+    won = Opportunity.objects.filter(status=Opportunity.Status.WON, deleted_at__isnull=True)
+    for user_id, count in (taken.filter(customer_id__in=won.values("customer_id"))
+                           .values("user_id").annotate(n=Count("customer_id", distinct=True))
+                           .values_list("user_id", "n")):
+        converted[user_id] = count
+    users = {u.pk: u for u in User.objects.filter(pk__in=[r["user_id"] for r in rows])}
+    result = []
+    for row in rows:
+        user = users.get(row["user_id"])
+        if user is None:
+            continue
+        result.append({"user": user, "claims": row["claims"], "assigned": row["assigned"],
+                       "releases": row["releases"], "reclaims": row["reclaims"],
+                       "converted": converted.get(row["user_id"], 0)})
+    return sorted(result, key=lambda r: (r["user"].display_name or "").lower())
+
+
+def today_start(now: dt.datetime) -> dt.datetime:
+    """Midnight of `now`'s day in the company's time zone (the daily claim limit counts from here)."""
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -1,0 +1,16 @@
+"""Writes of the public pool (one function per use case); importable from `openfunnel.pool.services`."""
+
+from openfunnel.pool.services.claim import (
+    ASSIGN_STRATEGIES,
+    cooldown_until,
+    customer_claim,
+    customer_release,
+    customers_assign,
+    pool_transfer_record,
+)
+from openfunnel.pool.services.pools import POOL_FIELDS, pool_create, pool_update
+from openfunnel.pool.services.reclaim import customer_reclaim, reclaim_warn
+
+__all__ = ["ASSIGN_STRATEGIES", "POOL_FIELDS", "cooldown_until", "customer_claim", "customer_reclaim",
+           "customer_release", "customers_assign", "pool_create", "pool_transfer_record", "pool_update",
+           "reclaim_warn"]

@@ -1,0 +1,278 @@
+"""Claim, assign and release: the owner of a pool customer changes only through one conditional UPDATE.
+
+Concurrency by construction (STYLE.md rule 8):
+- a claim or an assignment is `UPDATE customers SET owner_id=… WHERE id=… AND owner_id IS NULL AND pool_id=…`
+  with its row count checked: of twenty parallel claims exactly one matches, the others answer already_claimed;
+- the owned-customer and daily-claim limits are checked after locking the receiving user's row
+  (SELECT … FOR UPDATE on the user), so two claims of one rep are serialized and a limit is never exceeded;
+- the cooldown is read from the rep's last release / reclaim event of that customer, under the same lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openfunnel.accounts.scope import can_see_owner, has_perm, require_perm
+from openfunnel.audit.services import event_record
+from openfunnel.core.api import parse_id
+from openfunnel.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from openfunnel.pool.models import Pool, PoolEvent
+from openfunnel.pool.selectors import pools_visible_to, today_start
+
+ASSIGN_STRATEGIES = ("single", "round_robin", "least_loaded")
+MAX_BATCH = 500
+
+
+def _check_visible(actor: Any, pool: Pool) -> None:
+    if not pools_visible_to(actor).filter(pk=pool.pk).exists():
+        raise NotFound()
+
+
+def _lock_users(user_ids: list[int]) -> None:
+    """Row locks on the receiving users, in id order (no deadlock between two batches)."""
+    from openfunnel.accounts.models import User
+
+    list(User.objects.select_for_update().filter(pk__in=sorted(set(user_ids))).order_by("pk").values_list("pk"))
+
+
+def _owned_count(user_id: int) -> int:
+    from openfunnel.customers.models import Customer
+
+    return Customer.objects.filter(owner_id=user_id, deleted_at__isnull=True).count()
+
+
+def _check_owned_limit(pool: Pool, user: Any, owned: int) -> None:
+    if pool.max_owned_per_user is not None and owned >= pool.max_owned_per_user:
+        raise Conflict(
+            _("%(user)s already owns %(count)d customers, the most this pool allows (%(limit)d).")
+            % {"user": user.display_name, "count": owned, "limit": pool.max_owned_per_user},
+            code="claim_limit_reached", extra={"limit": "max_owned", "max_owned_per_user": pool.max_owned_per_user})
+
+
+def _check_daily_limit(pool: Pool, user: Any, now: dt.datetime) -> None:
+    if pool.daily_claim_limit is None:
+        return
+    claimed = PoolEvent.objects.filter(user_id=user.pk, kind=PoolEvent.Kind.CLAIM, at__gte=today_start(now),
+                                       at__lte=now).count()
+    if claimed >= pool.daily_claim_limit:
+        raise Conflict(_("You have claimed %(count)d customers today, the daily limit of this pool.")
+                       % {"count": claimed}, code="claim_limit_reached",
+                       extra={"limit": "daily", "daily_claim_limit": pool.daily_claim_limit})
+
+
+def cooldown_until(*, pool: Pool, user: Any, customer_id: int, now: dt.datetime) -> dt.datetime | None:
+    """When `user` may claim the customer again (None: now) — K days after their last release or reclaim."""
+    if not pool.cooldown_days:
+        return None
+    last = (PoolEvent.objects.filter(user_id=user.pk, customer_id=customer_id,
+                                     kind__in=[PoolEvent.Kind.RELEASE, PoolEvent.Kind.RECLAIM])
+            .order_by("-at").values_list("at", flat=True).first())
+    if last is None:
+        return None
+    until = last + dt.timedelta(days=pool.cooldown_days)
+    return until if until > now else None
+
+
+def _customer_in_pool_or_raise(pool: Pool, customer_id: int) -> Any:
+    """The pool customer, or why not: already_claimed when it left this pool through a claim or assignment,
+    NotFound when it never was in this pool (nothing about other customers is revealed)."""
+    from openfunnel.customers.models import Customer
+
+    customer = Customer.objects.filter(pk=customer_id, deleted_at__isnull=True).first()
+    if customer is not None and customer.owner_id is None and customer.pool_id == pool.pk:
+        return customer
+    if customer is not None and customer.owner_id is not None:
+        last = PoolEvent.objects.filter(customer_id=customer_id).order_by("-at", "-id").first()
+        if last is not None and last.pool_id == pool.pk and last.kind in (PoolEvent.Kind.CLAIM,
+                                                                          PoolEvent.Kind.ASSIGN):
+            raise Conflict(_("Someone else has just claimed this customer."), code="already_claimed")
+    raise NotFound()
+
+
+def _take(*, pool: Pool, customer: Any, owner: Any, now: dt.datetime) -> Any:
+    """The conditional UPDATE; already_claimed when another claim or assignment got there first."""
+    from openfunnel.customers.models import Customer
+
+    taken = Customer.objects.filter(pk=customer.pk, owner_id__isnull=True, pool_id=pool.pk,
+                                    deleted_at__isnull=True).update(
+        owner_id=owner.pk, owner_since=now, pool_entered_at=None, pool_reason="", version=F("version") + 1,
+        updated_at=now)
+    if taken != 1:
+        raise Conflict(_("Someone else has just claimed this customer."), code="already_claimed")
+    return Customer.objects.select_related("owner", "level", "pool").get(pk=customer.pk)
+
+
+def _record(*, kind: str, pool: Pool | None, customer: Any, user: Any, actor: Any, now: dt.datetime,
+            verb: str, reason: str = "", rule: str = "", changes: dict[str, Any] | None = None,
+            data: dict[str, Any] | None = None) -> PoolEvent:
+    event = PoolEvent.objects.create(kind=kind, pool=pool, customer=customer, user=user, actor=actor,
+                                     reason=reason[:300], rule=rule, at=now)
+    event_record(actor=actor, verb=verb, obj=customer, customer_id=customer.pk, at=now, changes=changes,
+                 data={"pool": pool.pk if pool else None, "pool_name": pool.name if pool else "",
+                       "user": getattr(user, "pk", None), "user_name": getattr(user, "display_name", ""),
+                       "reason": reason, "rule": rule, **(data or {})})
+    return event
+
+
+@transaction.atomic
+def customer_claim(*, actor: Any, pool: Pool, customer_id: Any, now: dt.datetime | None = None) -> Any:
+    """A pool member takes a customer from the pool (claim mode free or both; needs customers.edit).
+
+    Raises NotFound (pool not visible, customer not in it), PermissionDenied (assignment-only pool),
+    Conflict already_claimed / claim_limit_reached / cooldown (with `until`).
+    """
+    now = now or timezone.now()
+    _check_visible(actor, pool)
+    require_perm(actor, "customers.edit")
+    if pool.kind != Pool.Kind.CUSTOMER:
+        raise ValidationFailed(fields={"customer": [_("This is a lead pool; claim leads from it.")]})
+    if pool.claim_mode == Pool.ClaimMode.ASSIGN:
+        raise PermissionDenied(_("Customers in this pool are assigned by a manager."))
+    customer = _customer_in_pool_or_raise(pool, parse_id(customer_id))
+    _lock_users([actor.pk])
+    until = cooldown_until(pool=pool, user=actor, customer_id=customer.pk, now=now)
+    if until is not None:
+        day = timezone.localdate(until)
+        raise Conflict(_("You gave this customer up recently; you may claim it again from %(date)s.")
+                       % {"date": day.isoformat()}, code="cooldown", extra={"until": day.isoformat()})
+    _check_owned_limit(pool, actor, _owned_count(actor.pk))
+    _check_daily_limit(pool, actor, now)
+    claimed = _take(pool=pool, customer=customer, owner=actor, now=now)
+    _record(kind=PoolEvent.Kind.CLAIM, pool=pool, customer=claimed, user=actor, actor=actor, now=now,
+            verb="pool.claimed", changes={"owner": [None, actor.pk]})
+    return claimed
+
+
+def _assignees(actor: Any, owner: Any, owners: Any) -> list[Any]:
+    from openfunnel.accounts.models import User
+
+    wanted = [owner] if owner is not None else list(owners or [])
+    if not wanted:
+        raise ValidationFailed(fields={"owner": [_("Choose who receives the customers.")]})
+    ids = [getattr(u, "pk", u) for u in wanted]
+    found = {u.pk: u for u in User.objects.filter(pk__in=[i for i in ids if isinstance(i, int)], is_active=True)}
+    users = []
+    for user_id in ids:
+        user = found.get(user_id)
+        if user is None or not can_see_owner(actor, user.pk):
+            raise ValidationFailed(fields={"owner": [_("Choose active users within your data scope.")]})
+        if user not in users:
+            users.append(user)
+    return users
+
+
+@transaction.atomic
+def customers_assign(*, actor: Any, pool: Pool, customer_ids: list[Any], owner: Any = None, owners: Any = None,
+                     strategy: str = "single", now: dt.datetime | None = None) -> list[Any]:
+    """A manager hands pool customers out: all to `owner`, or across `owners` round-robin or to the least loaded.
+
+    Needs customers.transfer, a visible pool in mode assign or both, receivers active and within the actor's
+    scope; the owned limit applies to each receiver. All or nothing. Raises NotFound, PermissionDenied,
+    ValidationFailed, Conflict already_claimed / claim_limit_reached.
+    """
+    now = now or timezone.now()
+    _check_visible(actor, pool)
+    require_perm(actor, "customers.transfer")
+    if pool.kind != Pool.Kind.CUSTOMER:
+        raise ValidationFailed(fields={"customers": [_("This is a lead pool.")]})
+    if pool.claim_mode == Pool.ClaimMode.FREE:
+        raise PermissionDenied(_("Customers in this pool are claimed freely, not assigned."))
+    if strategy not in ASSIGN_STRATEGIES:
+        raise ValidationFailed(fields={"strategy": [_("Select a valid choice.")]})
+    ids = []
+    for raw in customer_ids or []:
+        customer_id = parse_id(raw)
+        if customer_id not in ids:
+            ids.append(customer_id)
+    if not ids:
+        raise ValidationFailed(fields={"customers": [_("Choose at least one customer.")]})
+    if len(ids) > MAX_BATCH:
+        raise ValidationFailed(fields={"customers": [_("At most %(max)d at once.") % {"max": MAX_BATCH}]})
+    receivers = _assignees(actor, owner, owners)
+    customers = [_customer_in_pool_or_raise(pool, customer_id) for customer_id in ids]
+    _lock_users([u.pk for u in receivers])
+    load = {u.pk: _owned_count(u.pk) for u in receivers}
+    assigned = []
+    for index, customer in enumerate(customers):
+        if strategy == "least_loaded":
+            receiver = min(receivers, key=lambda u: (load[u.pk], receivers.index(u)))
+        else:
+            receiver = receivers[index % len(receivers)]
+        _check_owned_limit(pool, receiver, load[receiver.pk])
+        taken = _take(pool=pool, customer=customer, owner=receiver, now=now)
+        load[receiver.pk] += 1
+        _record(kind=PoolEvent.Kind.ASSIGN, pool=pool, customer=taken, user=receiver, actor=actor, now=now,
+                verb="pool.assigned", changes={"owner": [None, receiver.pk]})
+        assigned.append(taken)
+    from openfunnel.automation.services import notification_send
+
+    for receiver in receivers:
+        mine = [c for c in assigned if c.owner_id == receiver.pk]
+        if mine:
+            notification_send(recipient=receiver, kind="assignment", actor=actor, target=mine[0],
+                              url=mine[0].get_absolute_url(),
+                              message=_("%(actor)s assigned you %(count)d customer(s) from the pool “%(pool)s”.")
+                              % {"actor": actor.display_name, "count": len(mine), "pool": pool.name})
+    return assigned
+
+
+@transaction.atomic
+def customer_release(*, actor: Any, customer: Any, pool: Pool | None = None, reason: str,
+                     now: dt.datetime | None = None) -> Any:
+    """The owner (or a manager whose scope holds the owner) gives the customer up to a pool, with a reason.
+
+    Needs customers.edit; the pool defaults to the customer's own pool (or the default pool).
+    Raises PermissionDenied, NotFound (pool not visible), ValidationFailed, Conflict invalid_transition.
+    """
+    from openfunnel.customers.models import Customer
+    from openfunnel.customers.selectors import customer_in_role_scope
+
+    now = now or timezone.now()
+    require_perm(actor, "customers.edit")
+    locked = (Customer.objects.select_for_update(of=("self",)).select_related("owner")
+              .filter(pk=customer.pk, deleted_at__isnull=True).first())
+    if locked is None:
+        raise NotFound()
+    if locked.owner_id is None:
+        raise Conflict(_("This customer is already in the public pool."), code="invalid_transition")
+    if not customer_in_role_scope(actor, locked):
+        raise PermissionDenied()
+    reason = (reason or "").strip()
+    errors: dict[str, list[Any]] = {}
+    if not reason:
+        errors["reason"] = [_("Say why the customer goes back to the pool.")]
+    elif len(reason) > 300:
+        errors["reason"] = [_("Ensure this value has at most %(limit)d characters.") % {"limit": 300}]
+    if pool is None:
+        pool = (Pool.objects.filter(pk=locked.pool_id).first() if locked.pool_id
+                else Pool.objects.filter(is_default=True, kind=Pool.Kind.CUSTOMER).first())
+        if pool is None:
+            errors["pool"] = [_("Choose a pool.")]
+    elif pool.kind != Pool.Kind.CUSTOMER:
+        errors["pool"] = [_("Choose a customer pool.")]
+    elif not pools_visible_to(actor).filter(pk=pool.pk).exists() and not has_perm(actor, "customers.transfer"):
+        errors["pool"] = [_("Choose a pool you are a member of.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    assert pool is not None
+    previous = locked.owner
+    Customer.objects.filter(pk=locked.pk).update(
+        owner=None, owner_since=None, pool=pool, pool_entered_at=now, pool_reason=reason,
+        previous_owner=previous, version=F("version") + 1, updated_at=now)
+    locked.refresh_from_db()
+    _record(kind=PoolEvent.Kind.RELEASE, pool=pool, customer=locked, user=previous, actor=actor, now=now,
+            verb="pool.released", reason=reason, changes={"owner": [previous.pk, None]})
+    return locked
+
+
+def pool_transfer_record(*, actor: Any, customer: Any, previous_owner: Any, owner: Any,
+                         now: dt.datetime | None = None) -> None:
+    """Logs a transfer between users in the pool log (called by customers' transfer service, in its transaction)."""
+    PoolEvent.objects.create(kind=PoolEvent.Kind.TRANSFER, pool_id=customer.pool_id, customer=customer, user=owner,
+                             actor=actor, reason="", at=now or timezone.now())

@@ -1,0 +1,105 @@
+"""Reclaim and warning: the owner loses a customer only if nothing changed since the job selected it.
+
+The job selects due customers with their owner, ownership start and last follow-up; each reclaim then
+locks the row with SKIP LOCKED (a row another worker or a follow-up holds is left for the next run) and
+updates it only `WHERE owner_id = <selected> AND owner_since = <selected> AND last_follow_up_at IS NOT
+DISTINCT FROM <selected>` — a follow-up that landed after the selection makes the update miss. Two workers
+at once: the second finds the row locked or changed and does nothing, so no customer is reclaimed twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from openfunnel.audit.services import event_record
+from openfunnel.pool.models import Pool, PoolEvent, ReclaimWarning
+from openfunnel.pool.rules import Due
+
+
+def _unchanged(queryset: Any, *, owner_id: int, owner_since: dt.datetime | None,
+               last_follow_up_at: dt.datetime | None) -> Any:
+    follow_up = (Q(last_follow_up_at__isnull=True) if last_follow_up_at is None
+                 else Q(last_follow_up_at=last_follow_up_at))
+    return queryset.filter(follow_up, owner_id=owner_id, owner_since=owner_since, deleted_at__isnull=True)
+
+
+def _lock_skip(queryset: Any) -> Any:
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset.select_for_update()
+
+
+@transaction.atomic
+def customer_reclaim(*, customer_id: int, owner_id: int, owner_since: dt.datetime | None,
+                     last_follow_up_at: dt.datetime | None, pool: Pool, due: Due, now: dt.datetime) -> bool:
+    """Returns a due customer to the pool as the system (jobs only); False when it changed or is being changed.
+
+    Writes the reclaim pool event, the timeline event, and notifies the former owner with the rule that fired.
+    """
+    from openfunnel.automation.services import notification_send
+    from openfunnel.customers.models import Customer
+
+    rows = _unchanged(Customer.objects.filter(pk=customer_id), owner_id=owner_id, owner_since=owner_since,
+                      last_follow_up_at=last_follow_up_at)
+    customer = _lock_skip(rows).first()
+    if customer is None:
+        return False
+    target = pool.reclaim_to if pool.reclaim_to_id else pool
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Reclaimed: %(rule)s") % {"rule": due.label}
+    updated = rows.update(owner=None, owner_since=None, pool=target, pool_entered_at=now, pool_reason=reason,
+                          previous_owner_id=owner_id, version=F("version") + 1, updated_at=now)
+    if updated != 1:
+        return False
+    customer = Customer.objects.select_related("previous_owner").get(pk=customer_id)
+    owner = customer.previous_owner
+    PoolEvent.objects.create(kind=PoolEvent.Kind.RECLAIM, pool=target, customer=customer, user_id=owner_id,
+                             actor=None, reason=reason, rule=due.rule, at=now)
+    event_record(actor=None, verb="pool.reclaimed", obj=customer, customer_id=customer.pk, at=now,
+                 changes={"owner": [owner_id, None]},
+                 data={"pool": target.pk, "pool_name": target.name, "rule": due.rule, "reason": reason,
+                       "user": owner_id, "user_name": owner.display_name if owner else ""})
+    if owner is not None:
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _("The customer “%(name)s” went back to the pool “%(pool)s”: %(rule)s.") % {
+                "name": customer.name, "pool": target.name, "rule": due.label}
+        notification_send(recipient=owner, kind="system", target=customer, url=customer.get_absolute_url(),
+                          message=message)
+    return True
+
+
+@transaction.atomic
+def reclaim_warn(*, customer_id: int, owner_id: int, due: Due, now: dt.datetime) -> bool:
+    """Warns the owner once per (customer, owner, due day) that a reclaim is coming; jobs only.
+
+    The unique warning row makes a second worker's insert fail, so the owner is warned once.
+    """
+    from openfunnel.automation.services import notification_send
+    from openfunnel.customers.models import Customer
+
+    customer = Customer.objects.select_related("owner").filter(pk=customer_id, owner_id=owner_id,
+                                                              deleted_at__isnull=True).first()
+    if customer is None:
+        return False
+    due_on = timezone.localdate(due.at)
+    try:
+        with transaction.atomic():
+            ReclaimWarning.objects.create(customer_id=customer_id, owner_id=owner_id, due_on=due_on, rule=due.rule,
+                                          sent_at=now)
+    except IntegrityError:
+        return False
+    event_record(actor=None, verb="pool.reclaim_warned", obj=customer, customer_id=customer.pk, at=now,
+                 data={"rule": due.rule, "due_on": due_on.isoformat(), "user": owner_id})
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("The customer “%(name)s” goes back to the pool on %(date)s unless you act: %(rule)s.") % {
+            "name": customer.name, "date": due_on.isoformat(), "rule": due.label}
+    notification_send(recipient=customer.owner, kind="reminder", target=customer, url=customer.get_absolute_url(),
+                      message=message)
+    return True
