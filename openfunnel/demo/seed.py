@@ -288,7 +288,10 @@ class _World:
                 target, author = {"lead": lead}, lead.owner
                 start = self.created_at[("lead", lead.pk)]
             span_days = max((self.now - start).total_seconds() / 86400, 0.2)
-            occurred = self.now - dt.timedelta(days=self.rng.uniform(0.05, span_days))
+            occurred = timezone.localtime(self.now - dt.timedelta(days=self.rng.uniform(0.05, span_days))).replace(
+                hour=self.rng.randint(9, 18), minute=self.rng.randint(0, 59))
+            if occurred > self.now:
+                occurred -= dt.timedelta(days=1)
             kind = self.rng.choices(kinds, weights=[5, 2, 1, 1, 3, 1])[0]
             content = self.rng.choice(FOLLOW_UP_TEXTS[kind])
             mentions = []
