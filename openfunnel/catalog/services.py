@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -35,7 +35,7 @@ def _clean(data: dict[str, Any], *, product: Product | None = None) -> dict[str,
     if "price" in cleaned:
         try:
             price = Decimal(str(cleaned["price"]))
-        except Exception:
+        except (InvalidOperation, TypeError, ValueError):
             errors["price"] = [_("Enter a number.")]
         else:
             if not price.is_finite() or price < 0:

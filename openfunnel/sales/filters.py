@@ -51,6 +51,15 @@ def period_range(period: str, today: dt.date) -> tuple[dt.date | None, dt.date |
     return None, None
 
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _campaigns(request: Any) -> QuerySet:
+    from openfunnel.leads.models import Campaign
+
+    return Campaign.objects.order_by("-start_date", "-id")
+
+
 def _owners(request: Any) -> QuerySet:
     User = get_user_model()
     if request is None or not getattr(request.user, "is_authenticated", False):
@@ -86,10 +95,11 @@ class OpportunityFilter(django_filters.FilterSet):
                                                     label=_("Forecast category"))
     period = django_filters.ChoiceFilter(choices=PERIODS, method="filter_period", label=_("Close period"))
     close_from = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="gte",
-                                           label=_("Close date from"))
-    close_to = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Close date to"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer"))
-    campaign = IdFilter(field_name="campaign_id", label=_("Campaign"))
+                                           label=_("Close date from"), widget=DATE_INPUT)
+    close_to = django_filters.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Close date to"),
+                                         widget=DATE_INPUT)
+    customer = IdFilter(field_name="customer_id", label=_("Customer"), widget=forms.HiddenInput)
+    campaign = django_filters.ModelChoiceFilter(queryset=_campaigns, label=_("Campaign"))
     is_overdue = django_filters.BooleanFilter(field_name="is_overdue", label=_("Overdue"))
 
     class Meta:

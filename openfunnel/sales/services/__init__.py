@@ -11,7 +11,12 @@ from openfunnel.sales.services.discipline import (
     opportunity_flag_overdue,
     opportunity_stage_sla_warn,
 )
-from openfunnel.sales.services.moves import opportunity_lose, opportunity_move, opportunity_reopen, opportunity_win
+from openfunnel.sales.services.moves import (
+    opportunity_lose,
+    opportunity_move,
+    opportunity_reopen,
+    opportunity_win,
+)
 from openfunnel.sales.services.opportunities import (
     opportunity_checklist_mark,
     opportunity_contacts_set,

@@ -19,8 +19,8 @@ def test_board_columns_counts_totals_and_cards(world, web_as):
     first = world.stage("取得销售机会")
     assert f'data-testid="stage-{first.pk}"' in html and f'data-testid="stage-{world.stage("赢单").pk}"' in html
     assert re.search(rf'data-testid="stage-{first.pk}-count">2<', html)
-    assert f'data-testid="stage-{first.pk}-amount">150000.00<' in html
-    assert f'data-testid="stage-{first.pk}-weighted">7500.00<' in html  # 5 %
+    assert f'data-testid="stage-{first.pk}-amount">150,000.00<' in html
+    assert f'data-testid="stage-{first.pk}-weighted">7,500.00<' in html  # 5 %
     assert f'data-testid="opp-{bob_opp.pk}"' not in html  # out of scope
     manager_html = web_as(world.p.manager).get("/opportunities/").content.decode()
     assert f'data-testid="opp-{bob_opp.pk}"' in manager_html
