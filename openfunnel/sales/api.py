@@ -126,7 +126,6 @@ class PipelineCreateInput(PipelineInput):
 
 class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = PipelineSerializer
-    pagination_class = None
     filterset_fields = ["is_active"]
 
     def get_queryset(self) -> Any:
@@ -213,7 +212,6 @@ class LostReasonInput(StrictSerializer):
 
 class LostReasonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = LostReasonSerializer
-    pagination_class = None
     filterset_fields = ["is_active"]
 
     def get_queryset(self) -> Any:
@@ -558,7 +556,6 @@ class OpportunityAttachmentViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Stage attachments of one opportunity: GET list, POST (multipart: file, stage, note), DELETE, download."""
 
     serializer_class = AttachmentSerializer
-    pagination_class = None
     parser_classes = [MultiPartParser, FormParser]
 
     def opportunity(self) -> Opportunity:

@@ -103,8 +103,9 @@ def opportunity_scope_q(actor: Any, prefix: str = "") -> Q:
 
 
 def opportunities_visible_to(actor: Any) -> QuerySet[Opportunity]:
-    """Every opportunity the actor may see (not deleted), with what lists and cards show."""
-    return (Opportunity.objects.filter(opportunity_scope_q(actor), deleted_at__isnull=True)
+    """Every opportunity the actor may see (neither it nor its customer deleted), with what lists and cards show."""
+    return (Opportunity.objects.filter(opportunity_scope_q(actor), deleted_at__isnull=True,
+                                       customer__deleted_at__isnull=True)
             .select_related("customer", "owner", "stage", "pipeline", "lost_reason"))
 
 

@@ -175,7 +175,7 @@ def test_attachments_upload_list_download_delete_and_scope(world, api_as):
     body = created.json()
     assert body["stage_name"] == "提供样品" and body["name"] == "样品照片.jpg"
     listed = api.get(f"{URL}{opp.pk}/attachments/").json()
-    assert [a["id"] for a in listed] == [body["id"]]
+    assert [a["id"] for a in listed["results"]] == [body["id"]] and listed["count"] == 1
     download = api.get(body["download_url"])
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"\xff\xd8\xffdata"
     outsider = api_as(world.p.carol)

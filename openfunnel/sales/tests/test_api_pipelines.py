@@ -4,7 +4,9 @@ from openfunnel.sales.models import LostReason, Pipeline, Stage
 
 
 def test_everyone_reads_pipelines_with_nested_stages(world, api_as):
-    pipelines = api_as(world.p.alice).get("/api/v1/pipelines/").json()
+    body = api_as(world.p.alice).get("/api/v1/pipelines/").json()
+    assert body["count"] == 2 and body["next"] is None
+    pipelines = body["results"]
     standard = next(p for p in pipelines if p["name"] == "标准销售流程")
     assert [s["name"] for s in standard["stages"]][:2] == ["取得销售机会", "初次接触"]
     first = standard["stages"][0]
@@ -85,6 +87,6 @@ def test_lost_reasons_api(world, api_as):
     assert duplicate.status_code == 400
     patched = api.patch(f"/api/v1/lost-reasons/{created.json()['id']}/", {"is_active": False}, format="json")
     assert patched.json()["is_active"] is False
-    active = api_as(world.p.alice).get("/api/v1/lost-reasons/?is_active=true").json()
-    assert "交期太长" not in [r["name"] for r in active]
+    active = api_as(world.p.alice).get("/api/v1/lost-reasons/?is_active=true").json()["results"]
+    assert "交期太长" not in [r["name"] for r in active] and "价格过高" in [r["name"] for r in active]
     assert LostReason.objects.count() == 7

@@ -248,3 +248,15 @@ def test_opportunity_from_lead_through_lead_conversion(world):
     assert (opp.source, opp.campaign, opp.lead, opp.owner) == ("trade_show", campaign, lead, world.p.alice)
     assert opp.contact_links.get().contact == result.contact and opp.contact_links.get().role == "decision_maker"
     assert Event.objects.get(verb="opportunity.created").lead_id == lead.pk
+
+
+def test_opportunities_of_a_deleted_customer_are_hidden(world):
+    from django.utils import timezone
+
+    from openfunnel.customers.models import Customer
+
+    opp = world.opp()
+    Customer.objects.filter(pk=world.alice_customer.pk).update(deleted_at=timezone.now())
+    assert not opportunities_visible_to(world.p.alice).filter(pk=opp.pk).exists()
+    with pytest.raises(NotFound):
+        opportunity_get(actor=world.p.admin, id=opp.pk)
