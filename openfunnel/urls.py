@@ -8,11 +8,12 @@ from openfunnel.automation import urls as automation_urls
 from openfunnel.catalog import urls as catalog_urls
 from openfunnel.customers import urls as customers_urls
 from openfunnel.leads import urls as leads_urls
+from openfunnel.pool import urls as pool_urls
 from openfunnel.sales import urls as sales_urls
 from openfunnel.web import urls as web_urls
 
 APPS = [web_urls, accounts_urls, audit_urls, automation_urls, leads_urls, customers_urls, activities_urls,
-        catalog_urls, sales_urls]
+        catalog_urls, sales_urls, pool_urls]
 
 api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -6,7 +6,7 @@ Decisions where API.md is silent:
 - `tags` is read and written as a list of tag ids (API.md: references travel as ids); reads add
   `tag_names`. Tags are managed at /api/v1/tags/.
 - `level` is the level id; reads add `level_name`. `owner` cannot be PATCHed: POST /transfer/.
-- `pool` is always null until the public pool exists.
+- `pool` is the customer's public pool: the one it lies in (owner null) or whose reclaim rules govern it.
 - DELETE /customer-levels/<id>/ retires the level (is_active=false); customers keep it.
 """
 
@@ -103,7 +103,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_pool(self, obj: Customer) -> int | None:
-        return None
+        return obj.pool_id
 
     def get_can_edit(self, obj: Customer) -> bool:
         actor = self.context["request"].user

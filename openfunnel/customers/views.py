@@ -30,6 +30,7 @@ from openfunnel.customers.forms import (
     TransferForm,
 )
 from openfunnel.customers.models import Customer
+from openfunnel.pool.listing import RECLAIM_COLUMN, attach_reclaim_outlook
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -131,11 +132,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = ListPage(
         request,
         selectors.customer_list(actor=request.user),
-        columns=CUSTOMER_COLUMNS,
+        columns=[*CUSTOMER_COLUMNS, RECLAIM_COLUMN],
         key="customers",
         filterset_class=CustomerFilter,
         default_sort="-created_at",
     )
+    attach_reclaim_outlook(page.page.object_list)
     actions = (
         [{"url": reverse("customers:create"), "label": _("New customer")}]
         if has_perm(request.user, "customers.create")

@@ -8,32 +8,11 @@ so running a job twice, or on two workers at once, acts once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 from openfunnel.pool import services
 from openfunnel.pool.models import Pool
-from openfunnel.pool.rules import Due, due_customers, due_for, level_overrides, rules_for, won_dates
-
-BATCH = 500
-
-
-def due_rows(pool: Pool, at: dt.datetime, *, batch: int = BATCH) -> Iterator[tuple[dict[str, Any], Due]]:
-    """Owned customers governed by `pool` that are due at `at`, with when and why; batch by batch."""
-    overrides = level_overrides(pool)
-    last_id = 0
-    while True:
-        rows = list(due_customers(pool, at).filter(pk__gt=last_id).order_by("pk")
-                    .values("pk", "owner_id", "owner_since", "last_follow_up_at", "level_id")[:batch])
-        if not rows:
-            return
-        wins = won_dates([r["pk"] for r in rows])
-        for row in rows:
-            due = due_for(owner_since=row["owner_since"], last_follow_up_at=row["last_follow_up_at"],
-                          won_at=wins.get(row["pk"]), rules=rules_for(pool, row["level_id"], overrides))
-            if due is not None and due.at <= at:
-                yield row, due
-        last_id = rows[-1]["pk"]
+from openfunnel.pool.rules import due_rows
 
 
 def _pools() -> list[Pool]:

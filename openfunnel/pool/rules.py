@@ -14,6 +14,7 @@ Customers with an opportunity at or beyond the pool's exempt stage are never due
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openfunnel.pool.models import Pool, PoolLevelRule
 
+BATCH = 500
 AFTER_CLAIM = "after_claim"
 NO_FOLLOW_UP = "no_follow_up"
 NO_DEAL = "no_deal"
@@ -218,3 +220,21 @@ def reclaim_outlook(customers: list[Any], now: dt.datetime) -> dict[int, Due]:
         if due is not None:
             outlook[customer.pk] = due
     return outlook
+
+
+def due_rows(pool: Pool, at: dt.datetime, *, batch: int = BATCH) -> Iterator[tuple[dict[str, Any], Due]]:
+    """Owned customers governed by `pool` that are due at `at`, with when and why; batch by batch."""
+    overrides = level_overrides(pool)
+    last_id = 0
+    while True:
+        rows = list(due_customers(pool, at).filter(pk__gt=last_id).order_by("pk")
+                    .values("pk", "owner_id", "owner_since", "last_follow_up_at", "level_id")[:batch])
+        if not rows:
+            return
+        wins = won_dates([r["pk"] for r in rows])
+        for row in rows:
+            due = due_for(owner_since=row["owner_since"], last_follow_up_at=row["last_follow_up_at"],
+                          won_at=wins.get(row["pk"]), rules=rules_for(pool, row["level_id"], overrides))
+            if due is not None and due.at <= at:
+                yield row, due
+        last_id = rows[-1]["pk"]

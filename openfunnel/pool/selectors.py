@@ -65,7 +65,8 @@ def pool_list(*, actor: Any) -> QuerySet[Pool]:
     """Visible pools with the number of customers in each (one query)."""
     return (pools_visible_to(actor).select_related("reclaim_to", "exempt_stage")
             .annotate(customer_count=Count("customers", filter=Q(customers__owner__isnull=True,
-                                                                 customers__deleted_at__isnull=True))))
+                                                                 customers__deleted_at__isnull=True)))
+            .order_by("name", "id"))
 
 
 def pool_get(*, actor: Any, id: Any) -> Pool:
@@ -174,3 +175,25 @@ def today_start(now: dt.datetime) -> dt.datetime:
     """Midnight of `now`'s day in the company's time zone (the daily claim limit counts from here)."""
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def reclaim_preview(*, actor: Any, at: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """Who would be reclaimed at `at` and why, among the owners within the actor's scope (the dry-run page)."""
+    from openfunnel.accounts.models import User
+    from openfunnel.customers.models import Customer
+    from openfunnel.pool.rules import due_rows, governing_pools
+
+    ids = visible_owner_ids(actor)
+    pools, _default = governing_pools()
+    found: list[tuple[dict[str, Any], Any, Pool]] = []
+    for pool in sorted(pools.values(), key=lambda p: p.pk):
+        for row, due in due_rows(pool, at):
+            if ids is None or row["owner_id"] in ids:
+                found.append((row, due, pool))
+            if len(found) >= limit:
+                break
+    customers = Customer.objects.in_bulk([row["pk"] for row, _due, _pool in found])
+    owners = User.objects.in_bulk({row["owner_id"] for row, _due, _pool in found})
+    return [{"customer": customers[row["pk"]], "owner": owners.get(row["owner_id"]), "pool": pool,
+             "due_at": due.at, "rule": due.rule, "reason": due.label}
+            for row, due, pool in found if row["pk"] in customers]

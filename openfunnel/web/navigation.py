@@ -35,6 +35,7 @@ NAVIGATION: tuple[NavSection, ...] = (
     NavSection(_("Sales"), (
         NavItem("leads:list", _("Leads")),
         NavItem("customers:list", _("Customers")),
+        NavItem("pool:list", _("Public pool")),
         NavItem("customers:contacts", _("Contacts")),
         NavItem("sales:board", _("Opportunities")),
         NavItem("catalog:products", _("Products")),

@@ -58,8 +58,10 @@ def _check_owned_limit(pool: Pool, user: Any, owned: int) -> None:
 def _check_daily_limit(pool: Pool, user: Any, now: dt.datetime) -> None:
     if pool.daily_claim_limit is None:
         return
-    claimed = PoolEvent.objects.filter(user_id=user.pk, kind=PoolEvent.Kind.CLAIM, at__gte=today_start(now),
-                                       at__lte=now).count()
+    # The whole local day, not "until now": a parallel claim that got the lock first may carry a later stamp.
+    start = today_start(now)
+    claimed = PoolEvent.objects.filter(user_id=user.pk, kind=PoolEvent.Kind.CLAIM, at__gte=start,
+                                       at__lt=start + dt.timedelta(days=1)).count()
     if claimed >= pool.daily_claim_limit:
         raise Conflict(_("You have claimed %(count)d customers today, the daily limit of this pool.")
                        % {"count": claimed}, code="claim_limit_reached",

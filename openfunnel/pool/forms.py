@@ -1,0 +1,92 @@
+"""Web forms of the pool: settings (admins), claim, assign and release. They parse input; services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from openfunnel.pool.models import Pool
+from openfunnel.pool.services.claim import MAX_BATCH
+
+DAY_HELP = _("Empty: the rule is off.")
+
+
+class PoolForm(forms.ModelForm):
+    class Meta:
+        model = Pool
+        fields = ["name", "kind", "is_default", "member_users", "member_departments", "claim_mode",
+                  "max_owned_per_user", "daily_claim_limit", "reclaim_after_claim_days", "reclaim_no_follow_up_days",
+                  "reclaim_no_deal_days", "warn_days_before", "cooldown_days", "reclaim_to", "exempt_signed_contract",
+                  "exempt_stage"]
+        widgets = {"member_users": forms.SelectMultiple(attrs={"size": 6}),
+                   "member_departments": forms.SelectMultiple(attrs={"size": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from openfunnel.accounts.models import User
+
+        self.fields["member_users"].queryset = User.objects.filter(is_active=True).order_by("name", "username")
+        self.fields["reclaim_to"].queryset = Pool.objects.filter(kind=Pool.Kind.CUSTOMER)
+        self.fields["exempt_stage"].queryset = self.fields["exempt_stage"].queryset.select_related("pipeline")
+        self.fields["exempt_stage"].label_from_instance = lambda s: f"{s.pipeline.name} · {s.name}"
+        for name in ("reclaim_after_claim_days", "reclaim_no_follow_up_days", "reclaim_no_deal_days"):
+            self.fields[name].help_text = DAY_HELP
+        for name in ("max_owned_per_user", "daily_claim_limit", "reclaim_after_claim_days",
+                     "reclaim_no_follow_up_days", "reclaim_no_deal_days", "warn_days_before", "cooldown_days"):
+            self.fields[name].max_value = 36500
+            self.fields[name].widget.attrs["max"] = 36500
+
+    def _post_clean(self) -> None:
+        # The service validates and saves; the model form only parses (no instance mutation here).
+        pass
+
+    def service_args(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        users, departments = data.pop("member_users"), data.pop("member_departments")
+        return {"values": data, "member_users": list(users), "member_departments": list(departments)}
+
+
+class ReleaseForm(forms.Form):
+    pool = forms.ModelChoiceField(queryset=Pool.objects.none(), label=_("Pool"), required=False,
+                                  empty_label=_("Its own pool"))
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from openfunnel.pool.selectors import pools_for_release
+
+        self.fields["pool"].queryset = pools_for_release(actor)
+
+
+class AssignForm(forms.Form):
+    STRATEGIES = [("single", _("All to the first chosen user")), ("round_robin", _("Round-robin")),
+                  ("least_loaded", _("Least loaded first"))]
+    customers = forms.TypedMultipleChoiceField(label=_("Customers"), coerce=int, choices=[])
+    owners = forms.ModelMultipleChoiceField(queryset=None, label=_("Assign to"))
+    strategy = forms.ChoiceField(label=_("Distribution"), choices=STRATEGIES, initial="single")
+
+    def __init__(self, *args: Any, actor: Any, customer_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from openfunnel.customers.selectors import users_for_transfer
+
+        self.fields["customers"].choices = [(i, i) for i in customer_ids]
+        self.fields["owners"].queryset = users_for_transfer(actor)
+
+    def clean_customers(self) -> list[int]:
+        value = self.cleaned_data["customers"]
+        if len(value) > MAX_BATCH:
+            raise forms.ValidationError(_("At most %(max)d at once.") % {"max": MAX_BATCH})
+        return value
+
+
+class DryRunForm(forms.Form):
+    date = forms.DateField(label=_("Reclaim date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_date(self) -> dt.date:
+        value = self.cleaned_data["date"]
+        if value.year < 2000 or value.year > 2200:
+            raise forms.ValidationError(_("Choose a date between 2000 and 2200."))
+        return value

@@ -1,0 +1,193 @@
+"""Web pages of the public pool: thin adapters over the same services and selectors as the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from openfunnel.accounts.scope import has_perm, require_perm
+from openfunnel.core.errors import DomainError
+from openfunnel.pool import selectors, services
+from openfunnel.pool.filters import PoolEventFilter
+from openfunnel.pool.forms import AssignForm, DryRunForm, PoolForm, ReleaseForm
+from openfunnel.pool.models import Pool
+from openfunnel.web.forms import render_form, submit_form
+from openfunnel.web.listing import Column, ListPage
+
+
+def _can_assign(actor: Any, pool: Pool) -> bool:
+    return has_perm(actor, "customers.transfer") and pool.claim_mode != Pool.ClaimMode.FREE
+
+
+def _can_claim(actor: Any, pool: Pool) -> bool:
+    return has_perm(actor, "customers.edit") and pool.claim_mode != Pool.ClaimMode.ASSIGN
+
+
+@login_required
+def pool_list(request: HttpRequest) -> HttpResponse:
+    pools = list(selectors.pool_list(actor=request.user))
+    return render(request, "pool/pool_list.html", {
+        "title": _("Public pool"), "pools": pools, "is_admin": selectors.is_pool_admin(request.user),
+        "can_dry_run": _can_dry_run(request.user)})
+
+
+@login_required
+def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = selectors.pool_get(actor=request.user, id=pk)
+    return _render_detail(request, pool)
+
+
+def _render_detail(request: HttpRequest, pool: Pool, assign_form: AssignForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    customers = selectors.pool_customers(actor=request.user, pool=pool)
+    query = (request.GET.get("q") or "").strip()[:100]
+    if query:
+        customers = customers.filter(name__icontains=query)
+    page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    can_assign = _can_assign(request.user, pool)
+    if can_assign and assign_form is None:
+        assign_form = AssignForm(actor=request.user, customer_ids=[c.pk for c in page.object_list])
+    return render(request, "pool/pool_detail.html", {
+        "title": pool.name, "pool": pool, "page": page, "query": query,
+        "can_claim": _can_claim(request.user, pool), "can_assign": can_assign,
+        "assign_form": assign_form if can_assign else None,
+        "is_admin": selectors.is_pool_admin(request.user)}, status=status)
+
+
+@login_required
+@require_POST
+def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = selectors.pool_get(actor=request.user, id=pk)
+    try:
+        customer = services.customer_claim(actor=request.user, pool=pool, customer_id=request.POST.get("customer"))
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        messages.error(request, str(error.message))
+        return _render_detail(request, pool, status=error.status)
+    messages.success(request, _("You now own “%(name)s”.") % {"name": customer.name})
+    return redirect(customer.get_absolute_url())
+
+
+@login_required
+@require_POST
+def pool_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = selectors.pool_get(actor=request.user, id=pk)
+    if not _can_assign(request.user, pool):
+        require_perm(request.user, "customers.transfer")
+        return _render_detail(request, pool, status=403)
+    ids = [int(v) for v in request.POST.getlist("customers") if v.isdigit() and len(v) < 19]
+    form = AssignForm(request.POST, actor=request.user, customer_ids=ids)
+    assigned = submit_form(request, form, lambda data: services.customers_assign(
+        actor=request.user, pool=pool, customer_ids=data["customers"], owners=list(data["owners"]),
+        strategy=data["strategy"]))
+    if assigned:
+        messages.success(request, _("%(count)d customer(s) assigned.") % {"count": len(assigned)})
+        return redirect("pool:detail", pk=pool.pk)
+    for message in form.non_field_errors():
+        messages.error(request, message)
+    return _render_detail(request, pool, assign_form=form, status=400)
+
+
+@login_required
+def customer_release(request: HttpRequest, pk: int) -> HttpResponse:
+    from openfunnel.customers.selectors import customer_get
+
+    customer = customer_get(actor=request.user, id=pk)
+    form = ReleaseForm(request.POST or None, actor=request.user)
+    released = submit_form(request, form, lambda data: services.customer_release(
+        actor=request.user, customer=customer, pool=data["pool"], reason=data["reason"]))
+    if released:
+        messages.success(request, _("“%(name)s” went back to the pool.") % {"name": customer.name})
+        return redirect("pool:detail", pk=released.pool_id) if selectors.pools_visible_to(request.user).filter(
+            pk=released.pool_id).exists() else redirect("customers:list")
+    return render_form(request, form, {"title": _("Release “%(name)s” to the pool") % {"name": customer.name},
+                                       "cancel_url": customer.get_absolute_url(),
+                                       "submit_label": _("Release to the pool")})
+
+
+@login_required
+def pool_create(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, "config.manage")
+    form = PoolForm(request.POST or None)
+    pool = submit_form(request, form, lambda data: services.pool_create(actor=request.user, **form.service_args()))
+    if pool:
+        messages.success(request, _("Pool “%(name)s” created.") % {"name": pool.name})
+        return redirect("pool:detail", pk=pool.pk)
+    return render_form(request, form, {"title": _("New pool"), "cancel_url": reverse("pool:list")})
+
+
+@login_required
+def pool_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = selectors.pool_detail(actor=request.user, id=pk)
+    require_perm(request.user, "config.manage")
+    form = PoolForm(request.POST or None, instance=pool)
+    saved = submit_form(request, form, lambda data: services.pool_update(actor=request.user, pool=pool,
+                                                                         **form.service_args()))
+    if saved:
+        messages.success(request, _("Pool settings saved."))
+        return redirect("pool:detail", pk=pool.pk)
+    return render_form(request, form, {"title": _("Pool settings: %(name)s") % {"name": pool.name},
+                                       "cancel_url": reverse("pool:detail", args=[pool.pk])})
+
+
+EVENT_COLUMNS = [
+    Column("at", gettext_lazy("Time"), sort="at"),
+    Column("kind", gettext_lazy("Event"), sort="kind"),
+    Column("customer", gettext_lazy("Customer"), render=lambda e: e.customer.name if e.customer else ""),
+    Column("user", gettext_lazy("Rep"), render=lambda e: e.user.display_name if e.user else ""),
+    Column("actor", gettext_lazy("By"), render=lambda e: e.actor.display_name if e.actor else _("System")),
+    Column("pool", gettext_lazy("Pool"), render=lambda e: e.pool.name if e.pool else ""),
+    Column("reason", gettext_lazy("Reason")),
+]
+
+
+@login_required
+def pool_event_list(request: HttpRequest) -> HttpResponse:
+    page = ListPage(request, selectors.pool_events_visible_to(request.user), columns=EVENT_COLUMNS,
+                    key="pool_events", filterset_class=PoolEventFilter, default_sort="-at")
+    return render(request, "web/list_page.html", {"page": page, "title": _("Pool log")})
+
+
+def _month_start(now: dt.datetime) -> dt.date:
+    return timezone.localdate(now).replace(day=1)
+
+
+@login_required
+def pool_statistics(request: HttpRequest) -> HttpResponse:
+    form = DryRunForm(request.GET or None)  # reuses the date field: statistics since that date
+    since_day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else _month_start(timezone.now())
+    since = timezone.make_aware(dt.datetime.combine(since_day, dt.time.min))
+    rows = selectors.pool_statistics(actor=request.user, since=since)
+    return render(request, "pool/statistics.html", {"title": _("Pool statistics"), "rows": rows,
+                                                    "since": since_day, "form": form})
+
+
+def _can_dry_run(actor: Any) -> bool:
+    return selectors.is_pool_admin(actor) or has_perm(actor, "customers.transfer")
+
+
+@login_required
+def reclaim_dry_run(request: HttpRequest) -> HttpResponse:
+    if not _can_dry_run(request.user):
+        require_perm(request.user, "config.manage")
+    form = DryRunForm(request.GET or None, initial={"date": timezone.localdate()})
+    rows: list[dict[str, Any]] = []
+    at = None
+    if form.is_bound and form.is_valid():
+        at = timezone.make_aware(dt.datetime.combine(form.cleaned_data["date"], dt.time(23, 59, 59)))
+        rows = selectors.reclaim_preview(actor=request.user, at=at)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "pool/dry_run.html", {"title": _("Reclaim dry run"), "form": form, "rows": rows,
+                                                 "at": at}, status=status)
