@@ -83,10 +83,22 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.pipeline.name} · {obj.name}"
+
+
+class StageFilter(django_filters.ModelChoiceFilter):
+    """Stages named with their pipeline (two pipelines may both have a stage called “报价”)."""
+
+    field_class = StageChoiceField
+
+
 class OpportunityFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     pipeline = django_filters.ModelChoiceFilter(queryset=Pipeline.objects.all(), label=_("Pipeline"))
-    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all(), label=_("Stage"))
+    stage = StageFilter(queryset=Stage.objects.select_related("pipeline").order_by("pipeline__order", "pipeline_id",
+                                                                                   "order", "id"), label=_("Stage"))
     status = django_filters.ChoiceFilter(choices=Opportunity.Status.choices, label=_("Status"))
     owner = django_filters.ModelChoiceFilter(queryset=_owners, label=_("Owner"))
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), method="filter_department",

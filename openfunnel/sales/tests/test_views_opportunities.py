@@ -152,3 +152,8 @@ def test_opportunity_panel_tag_for_the_customer_page(world):
     request.user = world.p.carol
     html = template.render(Context({"request": request, "customer": world.alice_customer}))
     assert "面板商机" not in html
+
+
+def test_list_stage_filter_names_the_pipeline(world, web_as):
+    html = web_as(world.p.alice).get("/opportunities/list/").content.decode()
+    assert "标准销售流程 · 报价" in html and "续约/复购流程 · 方案报价" in html
