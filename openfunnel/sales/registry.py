@@ -1,4 +1,4 @@
-"""What the sales app plugs into the shared registries: global search and the recycle bin."""
+"""What the sales app plugs into the shared registries: global search, the recycle bin and lead conversion."""
 
 from __future__ import annotations
 
@@ -27,9 +27,11 @@ def _deleted(actor: Any) -> QuerySet:
 def register() -> None:
     from openfunnel.core.recycle import RecycleKind
     from openfunnel.core.recycle import register as register_recycle
-    from openfunnel.sales.services import opportunity_restore
+    from openfunnel.leads.services import register_opportunity_from_lead
+    from openfunnel.sales.services import opportunity_from_lead, opportunity_restore
     from openfunnel.web.search import SearchProvider, register_search
 
+    register_opportunity_from_lead(opportunity_from_lead)
     register_search(SearchProvider(key="opportunities", label=_("Opportunities"), search=_search))
     register_recycle(RecycleKind(key="opportunity", label=_("Opportunities"), deleted=_deleted,
                                  restore=opportunity_restore, title=lambda o: f"{o.name} ({o.customer.name})"))

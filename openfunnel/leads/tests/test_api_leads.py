@@ -217,13 +217,24 @@ def test_convert_returns_ids_and_timeline_shows_the_history(personas, api_as, al
     assert timeline["results"][0]["actor_name"] == "Alice Rep"
 
 
-def test_convert_with_create_opportunity_is_refused_and_creates_nothing(personas, api_as, alice_lead):
+def test_convert_with_create_opportunity(personas, api_as, alice_lead):
+    from openfunnel.sales.models import Opportunity
+
     response = api_as(personas.alice).post(f"/api/v1/leads/{alice_lead.pk}/convert/",
-                                           {"create_opportunity": True, "opportunity": {"name": "Deal"}},
-                                           format="json", HTTP_ACCEPT_LANGUAGE="en")
+                                           {"create_opportunity": True,
+                                            "opportunity": {"name": "Deal", "amount": "5000.00"}}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    opportunity = Opportunity.objects.get(pk=body["opportunity"])
+    assert opportunity.customer_id == body["customer"] and opportunity.lead_id == alice_lead.pk
+    assert opportunity.source == alice_lead.source and opportunity.owner == personas.alice
+
+
+def test_convert_with_a_bad_opportunity_creates_nothing(personas, api_as, alice_lead):
+    response = api_as(personas.alice).post(f"/api/v1/leads/{alice_lead.pk}/convert/",
+                                           {"create_opportunity": True, "opportunity": {"amount": "-5"}},
+                                           format="json")
     assert response.status_code == 400
-    error = response.json()["error"]
-    assert error["code"] == "validation_error" and "opportunities are not available yet" in error["message"].lower()
     assert not Customer.objects.exists()
 
 

@@ -87,11 +87,11 @@ def test_converting_twice_is_an_invalid_transition(personas, alice_lead):
     assert Customer.objects.count() == 1
 
 
-def test_create_opportunity_is_refused_until_opportunities_exist(personas, alice_lead):
-    with pytest.raises(ValidationFailed) as error:
-        lead_convert(actor=personas.alice, lead=alice_lead, create_opportunity=True, opportunity={"name": "x"})
-    assert "create_opportunity" in error.value.fields
-    assert not Customer.objects.exists()
+def test_conversion_creates_the_opportunity_with_source_and_campaign(personas, alice_lead):
+    result = lead_convert(actor=personas.alice, lead=alice_lead, create_opportunity=True,
+                          opportunity={"name": "First order", "amount": "1000.00"})
+    assert result.opportunity is not None and result.opportunity.customer == result.customer
+    assert result.opportunity.source == alice_lead.source and result.opportunity.campaign_id == alice_lead.campaign_id
 
 
 def test_the_opportunity_hook_runs_inside_the_conversion(personas, alice_lead):
