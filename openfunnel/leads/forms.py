@@ -117,6 +117,14 @@ class LeadConvertForm(forms.Form):
                                       help_text=_("Customers you can see whose name, USCC, phone or e-mail "
                                                   "match this lead."))
 
+    create_opportunity = forms.BooleanField(required=False, label=_("Also create an opportunity"))
+    opportunity_name = forms.CharField(required=False, max_length=200, label=_("Opportunity name"),
+                                       help_text=_("Defaults to the company name."))
+    opportunity_amount = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=2,
+                                            label=_("Expected amount"))
+    expected_close_date = forms.DateField(required=False, label=_("Expected close date"),
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+
     def __init__(self, *args: Any, actor: Any, suggestions: list[Any], **kwargs: Any) -> None:
         from openfunnel.customers.selectors import customers_visible_to
 
@@ -132,3 +140,10 @@ class LeadConvertForm(forms.Form):
         if data.get("mode") == self.EXISTING and not data.get("customer"):
             self.add_error("customer", _("Choose the customer to add this lead to."))
         return data
+
+    def opportunity(self) -> dict[str, Any]:
+        """The opportunity part of lead_convert's input, from the optional fields."""
+        data = self.cleaned_data
+        values = {"name": data.get("opportunity_name"), "amount": data.get("opportunity_amount"),
+                  "expected_close_date": data.get("expected_close_date")}
+        return {key: value for key, value in values.items() if value not in (None, "")}

@@ -346,7 +346,9 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     def convert(data: dict[str, Any]) -> Any:
         existing = data["customer"] if data["mode"] == LeadConvertForm.EXISTING else None
         try:
-            return services.lead_convert(actor=request.user, lead=lead, customer=existing)
+            return services.lead_convert(actor=request.user, lead=lead, customer=existing,
+                                         create_opportunity=data["create_opportunity"],
+                                         opportunity=form.opportunity() if data["create_opportunity"] else None)
         except Conflict as error:
             if error.code != "duplicate":
                 raise

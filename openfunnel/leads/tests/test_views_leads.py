@@ -233,3 +233,18 @@ def test_ids_no_database_could_hold_are_form_errors_not_500(personas, web_as, al
     assert browser.post("/leads/new/", {**FORM, "campaign": huge, "owner": huge}).status_code == 400
     assert browser.get(f"/leads/?owner={huge}&campaign={huge}&page={huge}").status_code == 200
     assert Lead.objects.get(pk=alice_lead.pk).owner == personas.alice
+
+
+def test_convert_page_can_create_the_opportunity(personas, web_as):
+    import datetime as dt
+
+    from openfunnel.leads.services import lead_create
+    from openfunnel.sales.models import Opportunity
+
+    lead = lead_create(actor=personas.alice, company="Convert With Deal Co", name="Wang")
+    response = web_as(personas.alice).post(f"/leads/{lead.pk}/convert/", {
+        "mode": "new", "create_opportunity": "on", "opportunity_name": "First order",
+        "opportunity_amount": "12000.50", "expected_close_date": (dt.date.today() + dt.timedelta(days=30)).isoformat()})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    opportunity = Opportunity.objects.get(lead=lead)
+    assert opportunity.name == "First order" and str(opportunity.amount) == "12000.50"
