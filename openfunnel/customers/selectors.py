@@ -14,9 +14,13 @@ from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.customers.models import Contact, Customer, CustomerLevel, CustomerShare, DedupSettings, Tag
 
 
-def customer_scope_q(actor: Any, prefix: str = "") -> Q:
-    """Customers the actor sees: owned within the role's scope, shared with the actor, or in a public pool
-    the actor is a member of (openfunnel.pool)."""
+def customer_scope_q(actor: Any, prefix: str = "", *, pool_basics: bool = False) -> Q:
+    """Customers whose records the actor sees: owned within the role's scope, shared with the actor, or in a
+    public pool the actor is a member of (openfunnel.pool) whose members may see the history.
+
+    `pool_basics` adds the other member pools' customers: their basic fields only (customers_visible_to);
+    follow-ups, opportunities and contacts of those stay private.
+    """
     from openfunnel.pool.selectors import pool_customers_q
 
     ids = visible_owner_ids(actor)
@@ -26,13 +30,19 @@ def customer_scope_q(actor: Any, prefix: str = "") -> Q:
     return (
         Q(**{f"{prefix}owner_id__in": ids})
         | Q(**{f"{prefix}id__in": shared})
-        | pool_customers_q(actor, prefix=prefix)
+        | pool_customers_q(actor, prefix=prefix, history_only=not pool_basics)
     )
 
 
 def customers_visible_to(actor: Any) -> QuerySet[Customer]:
-    """Every customer the actor may see (not deleted). Callers add their own filters."""
-    return Customer.objects.filter(customer_scope_q(actor), deleted_at__isnull=True)
+    """Every customer the actor may see (not deleted), pool customers' basic fields included."""
+    return Customer.objects.filter(customer_scope_q(actor, pool_basics=True), deleted_at__isnull=True)
+
+
+def customer_history_hidden(actor: Any, customer: Customer) -> bool:
+    """True when the actor sees this pool customer's basic fields only (a pool member, the pool keeps the
+    history private): timeline, contacts and files then show nothing beyond the pool's own events."""
+    return not Customer.objects.filter(customer_scope_q(actor), pk=customer.pk).exists()
 
 
 def customer_get(*, actor: Any, id: Any) -> Customer:
@@ -186,7 +196,10 @@ def customer_events(*, actor: Any, customer: Customer) -> QuerySet[Any]:
 
     if not customers_visible_to(actor).filter(pk=customer.pk).exists():
         raise NotFound()
-    return Event.objects.filter(customer_id=customer.pk).select_related("actor").order_by("-at", "-id")
+    events = Event.objects.filter(customer_id=customer.pk)
+    if customer_history_hidden(actor, customer):
+        events = events.filter(verb__startswith="pool.")
+    return events.select_related("actor").order_by("-at", "-id")
 
 
 def customer_timeline(*, actor: Any, customer: Customer, page: Any = 1, page_size: int = 20) -> Page:
@@ -346,6 +359,8 @@ def customer_attachments(*, actor: Any, customer: Customer) -> QuerySet[Any]:
 
     if not customers_visible_to(actor).filter(pk=customer.pk).exists():
         raise NotFound()
+    if customer_history_hidden(actor, customer):
+        return Attachment.objects.none()
     return (
         Attachment.objects.filter(
             Q(customer_id=customer.pk)

@@ -46,7 +46,7 @@ class PoolSerializer(serializers.ModelSerializer):
         model = Pool
         fields = ["id", "name", "kind", "is_default", "members", "claim_mode", "max_owned_per_user",
                   "daily_claim_limit", "reclaim_after_claim_days", "reclaim_no_follow_up_days", "reclaim_no_deal_days",
-                  "level_rules", "warn_days_before", "cooldown_days", "reclaim_to", "exempt_signed_contract",
+                  "level_rules", "warn_days_before", "cooldown_days", "reclaim_to", "members_see_history", "exempt_signed_contract",
                   "exempt_stage", "customer_count", "created_at", "updated_at"]
         read_only_fields = fields
 
@@ -81,6 +81,7 @@ class PoolInput(StrictSerializer):
     warn_days_before = serializers.IntegerField(min_value=0, max_value=36500, required=False)
     cooldown_days = serializers.IntegerField(min_value=0, max_value=36500, required=False)
     reclaim_to = IdField(allow_null=True, required=False)
+    members_see_history = serializers.BooleanField(required=False)
     exempt_signed_contract = serializers.BooleanField(required=False)
     exempt_stage = IdField(allow_null=True, required=False)
 

@@ -19,7 +19,7 @@ class PoolForm(forms.ModelForm):
         model = Pool
         fields = ["name", "kind", "is_default", "member_users", "member_departments", "claim_mode",
                   "max_owned_per_user", "daily_claim_limit", "reclaim_after_claim_days", "reclaim_no_follow_up_days",
-                  "reclaim_no_deal_days", "warn_days_before", "cooldown_days", "reclaim_to", "exempt_signed_contract",
+                  "reclaim_no_deal_days", "warn_days_before", "cooldown_days", "reclaim_to", "members_see_history", "exempt_signed_contract",
                   "exempt_stage"]
         widgets = {"member_users": forms.SelectMultiple(attrs={"size": 6}),
                    "member_departments": forms.SelectMultiple(attrs={"size": 6})}

@@ -54,6 +54,9 @@ class Pool(TimeStampedModel):
     reclaim_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("reclaimed customers go to"),
                                    help_text=_("Empty: this pool."))
+    members_see_history = models.BooleanField(
+        _("members see the history of pool customers"), default=False,
+        help_text=_("Follow-ups, opportunities, contacts and files. Otherwise members see the basic fields only."))
     exempt_signed_contract = models.BooleanField(_("exempt customers with a signed contract"), default=True)
     exempt_stage = models.ForeignKey("sales.Stage", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+",

@@ -56,9 +56,16 @@ def pools_visible_to(actor: Any) -> QuerySet[Pool]:
     return Pool.objects.filter(pk__in=member_pool_ids(actor))
 
 
-def pool_customers_q(actor: Any, prefix: str = "") -> Q:
-    """Customers in a pool the actor is a member of (unowned ones only): customers.selectors adds it to scope."""
-    return Q(**{f"{prefix}owner_id__isnull": True, f"{prefix}pool_id__in": member_pool_ids(actor)})
+def pool_customers_q(actor: Any, prefix: str = "", *, history_only: bool = False) -> Q:
+    """Customers in a pool the actor is a member of (unowned ones only): customers.selectors adds it to scope.
+
+    With `history_only`, just the pools whose members may see the customers' history (follow-ups,
+    opportunities, contacts, files); the others show their customers' basic fields only.
+    """
+    pools = member_pool_ids(actor)
+    if history_only:
+        pools = pools.filter(members_see_history=True)
+    return Q(**{f"{prefix}owner_id__isnull": True, f"{prefix}pool_id__in": pools})
 
 
 def pool_list(*, actor: Any) -> QuerySet[Pool]:

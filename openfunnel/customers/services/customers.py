@@ -400,6 +400,9 @@ def customer_transfer(
             "to_owner_name": owner.display_name,
         },
     )
+    from openfunnel.pool.services import pool_transfer_record
+
+    pool_transfer_record(actor=actor, customer=locked, previous_owner=previous, owner=owner, now=now)
     notification_send(
         recipient=owner,
         kind="assignment",

@@ -14,7 +14,7 @@ from openfunnel.pool.models import Pool, PoolLevelRule
 
 POOL_FIELDS = ["name", "kind", "is_default", "claim_mode", "max_owned_per_user", "daily_claim_limit",
                "reclaim_after_claim_days", "reclaim_no_follow_up_days", "reclaim_no_deal_days", "warn_days_before",
-               "cooldown_days", "reclaim_to", "exempt_signed_contract", "exempt_stage"]
+               "cooldown_days", "reclaim_to", "members_see_history", "exempt_signed_contract", "exempt_stage"]
 OPTIONAL_DAYS = ["max_owned_per_user", "daily_claim_limit", "reclaim_after_claim_days", "reclaim_no_follow_up_days",
                  "reclaim_no_deal_days"]
 REQUIRED_DAYS = ["warn_days_before", "cooldown_days"]
@@ -65,7 +65,7 @@ def _clean(values: dict[str, Any], current: Pool | None) -> dict[str, Any]:
     for field in REQUIRED_DAYS:
         if field in values:
             clean[field] = _number(values[field], field, errors, optional=False)
-    for field in ("is_default", "exempt_signed_contract"):
+    for field in ("is_default", "members_see_history", "exempt_signed_contract"):
         if field in values:
             if not isinstance(values[field], bool):
                 errors[field] = [_("Must be true or false.")]

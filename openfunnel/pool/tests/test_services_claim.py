@@ -159,3 +159,34 @@ def test_members_see_pool_customers_and_others_do_not(personas, pool, in_pool):
     assert in_pool[0] not in customers_visible_to(personas.bob)
     direct = make_pool(personas, name="Carol's pool", departments=[], users=[personas.carol])
     assert pool_customer(direct, "Direct Co") in customers_visible_to(personas.carol)
+
+
+def test_transfer_between_users_is_in_the_pool_log(personas, pool, in_pool):
+    from openfunnel.customers.services import customer_transfer
+
+    customer = customer_claim(actor=personas.alice, pool=pool, customer_id=in_pool[0].pk, now=NOW)
+    customer_transfer(actor=personas.manager, customer=customer, owner=personas.bob)
+    event = PoolEvent.objects.get(kind="transfer")
+    assert (event.user, event.actor, event.customer_id, event.pool) == (personas.bob, personas.manager,
+                                                                         customer.pk, pool)
+
+
+def test_pool_history_stays_private_unless_the_pool_allows_it(personas, pool):
+    from openfunnel.activities.selectors import activities_visible_to
+    from openfunnel.activities.services import activity_create
+    from openfunnel.customers.selectors import contacts_visible_to, customer_events
+    from openfunnel.customers.services import contact_create
+    from openfunnel.pool.services import pool_update
+
+    customer = Customer.objects.create(name="Private Co", name_key="private co", owner=personas.carol)
+    contact_create(actor=personas.carol, customer=customer, name="Secret Person", phone="13900000001")
+    activity_create(actor=personas.carol, kind="call", content="Confidential pricing", customer=customer)
+    customer_release(actor=personas.director, customer=customer, pool=pool, reason="Moving away", now=NOW)
+    assert customer in customers_visible_to(personas.alice)  # basic fields
+    assert not contacts_visible_to(personas.alice).filter(customer=customer).exists()
+    assert not activities_visible_to(personas.alice).filter(customer=customer).exists()
+    assert {e.verb for e in customer_events(actor=personas.alice, customer=customer)} == {"pool.released"}
+    pool_update(actor=personas.admin, pool=pool, values={"members_see_history": True})
+    assert contacts_visible_to(personas.alice).filter(customer=customer).exists()
+    assert activities_visible_to(personas.alice).filter(customer=customer).exists()
+    assert len({e.verb for e in customer_events(actor=personas.alice, customer=customer)}) > 1
