@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openfunnel.core.api import IdField, StrictSerializer
+from openfunnel.customers.api import CustomerSerializer
 from openfunnel.core.errors import ValidationFailed
 from openfunnel.core.viewsets import ScopedViewSet
 from openfunnel.pool import selectors, services
@@ -111,7 +112,6 @@ def _service_args(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _customer_out(request: Request, customer_id: int) -> dict[str, Any]:
-    from openfunnel.customers.api import CustomerSerializer
     from openfunnel.customers.selectors import customer_detail
 
     customer = customer_detail(actor=request.user, id=customer_id)
@@ -141,7 +141,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         services.pool_update(actor=request.user, pool=pool, **_service_args(self.input(PoolInput, partial=True)))
         return self.respond(self.fetch(pool.pk))
 
-    @extend_schema(request=ClaimInput, responses=inline_serializer("ClaimedCustomer", {"id": serializers.IntegerField()}))
+    @extend_schema(request=ClaimInput, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def claim(self, request: Request, pk: Any = None) -> Response:
         pool = selectors.pool_get(actor=request.user, id=pk)
@@ -178,8 +178,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 class CustomerReleaseView(APIView):
     """POST /customers/<id>/release/ {"pool", "reason"}: the owner gives the customer up to a pool."""
 
-    @extend_schema(request=ReleaseInput, responses=inline_serializer("ReleasedCustomer",
-                                                                     {"id": serializers.IntegerField()}))
+    @extend_schema(request=ReleaseInput, responses=CustomerSerializer)
     def post(self, request: Request, pk: Any) -> Response:
         from openfunnel.customers.selectors import customer_get
 
@@ -226,3 +225,40 @@ class PoolEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
 
     def fetch(self, pk: Any) -> PoolEvent:
         return selectors.pool_event_get(actor=self.request.user, id=pk)
+
+
+class PoolStatisticsInput(serializers.Serializer):
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+    pool = IdField(required=False)
+
+
+class PoolStatisticsView(APIView):
+    """GET /pool-statistics/?since=&until=&pool= — per rep within the actor's scope: claims, assignments
+    received, releases, reclaims and customers taken from a pool that went on to a won deal."""
+
+    @extend_schema(parameters=[PoolStatisticsInput],
+                   responses=inline_serializer("PoolStatistics", {"results": serializers.ListField(
+                       child=inline_serializer("PoolStatisticsRow", {
+                           "user": serializers.IntegerField(), "user_name": serializers.CharField(),
+                           "claims": serializers.IntegerField(), "assigned": serializers.IntegerField(),
+                           "releases": serializers.IntegerField(), "reclaims": serializers.IntegerField(),
+                           "converted": serializers.IntegerField()}))}))
+    def get(self, request: Request) -> Response:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        params = PoolStatisticsInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+
+        def moment(day: Any) -> Any:
+            return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if day else None
+
+        pool = selectors.pool_get(actor=request.user, id=data["pool"]) if "pool" in data else None
+        until = moment(data.get("until") + dt.timedelta(days=1)) if data.get("until") else None
+        rows = selectors.pool_statistics(actor=request.user, since=moment(data.get("since")), until=until, pool=pool)
+        return Response({"results": [{"user": r["user"].pk, "user_name": r["user"].display_name,
+                                      **{k: r[k] for k in ("claims", "assigned", "releases", "reclaims", "converted")}}
+                                     for r in rows]})

@@ -23,4 +23,5 @@ router.register("pool-events", api.PoolEventViewSet, basename="pool-event")
 api_urlpatterns = [
     *router.urls,
     path("customers/<str:pk>/release/", api.CustomerReleaseView.as_view(), name="customer-release"),
+    path("pool-statistics/", api.PoolStatisticsView.as_view(), name="pool-statistics"),
 ]

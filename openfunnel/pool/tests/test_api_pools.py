@@ -135,3 +135,23 @@ def test_pool_events_are_scoped(personas, api_as, pool, in_pool):
 
 def test_schema_is_valid(personas, api_as):
     assert api_as(personas.admin).get("/api/v1/schema/").status_code == 200
+
+
+def test_pool_statistics_per_rep(personas, api_as, pool, in_pool):
+    from openfunnel.sales.models import Opportunity, Pipeline
+
+    api_as(personas.alice).post(f"/api/v1/pools/{pool.pk}/claim/", {"customer": in_pool[0].pk}, format="json")
+    api_as(personas.bob).post(f"/api/v1/pools/{pool.pk}/claim/", {"customer": in_pool[1].pk}, format="json")
+    api_as(personas.bob).post(f"/api/v1/customers/{in_pool[1].pk}/release/", {"reason": "No need"}, format="json")
+    pipeline = Pipeline.objects.order_by("pk").first()
+    Opportunity.objects.create(name="Won", customer=in_pool[0], owner=personas.alice, pipeline=pipeline,
+                               stage=pipeline.stages.filter(kind="won").first(), status="won")
+    rows = {r["user"]: r for r in api_as(personas.manager).get("/api/v1/pool-statistics/").json()["results"]}
+    assert rows[personas.alice.pk]["claims"] == 1 and rows[personas.alice.pk]["converted"] == 1
+    assert rows[personas.bob.pk]["releases"] == 1 and rows[personas.bob.pk]["converted"] == 0
+    assert [r["user"] for r in api_as(personas.alice).get("/api/v1/pool-statistics/").json()["results"]] == [
+        personas.alice.pk]
+    assert api_as(personas.carol).get("/api/v1/pool-statistics/").json()["results"] == []
+    assert api_as(personas.manager).get("/api/v1/pool-statistics/?since=2999-01-01").json()["results"] == []
+    assert api_as(personas.manager).get("/api/v1/pool-statistics/?since=garbage").status_code == 400
+    assert api_as(personas.carol).get(f"/api/v1/pool-statistics/?pool={pool.pk}").status_code == 404
