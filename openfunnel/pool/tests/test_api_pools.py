@@ -155,3 +155,10 @@ def test_pool_statistics_per_rep(personas, api_as, pool, in_pool):
     assert api_as(personas.manager).get("/api/v1/pool-statistics/?since=2999-01-01").json()["results"] == []
     assert api_as(personas.manager).get("/api/v1/pool-statistics/?since=garbage").status_code == 400
     assert api_as(personas.carol).get(f"/api/v1/pool-statistics/?pool={pool.pk}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["pool=99999999999999999999", "customer=abc", "user=0", "actor=-1",
+                                   "since=garbage", "until=2026-13-45"])
+def test_pool_event_filters_refuse_bad_values(personas, api_as, web_as, query):
+    assert api_as(personas.admin).get(f"/api/v1/pool-events/?{query}").status_code == 400
+    assert web_as(personas.admin).get(f"/pool/events/?{query}").status_code == 200
