@@ -34,10 +34,29 @@ class PoolForm(forms.ModelForm):
         self.fields["exempt_stage"].label_from_instance = lambda s: f"{s.pipeline.name} · {s.name}"
         for name in ("reclaim_after_claim_days", "reclaim_no_follow_up_days", "reclaim_no_deal_days"):
             self.fields[name].help_text = DAY_HELP
+        self._add_level_fields()
         for name in ("max_owned_per_user", "daily_claim_limit", "reclaim_after_claim_days",
                      "reclaim_no_follow_up_days", "reclaim_no_deal_days", "warn_days_before", "cooldown_days"):
             self.fields[name].max_value = 36500
             self.fields[name].widget.attrs["max"] = 36500
+
+    LEVEL_RULES = (("reclaim_after_claim_days", _("%(level)s: no follow-up after claim (days)")),
+                   ("reclaim_no_follow_up_days", _("%(level)s: no follow-up since the last one (days)")),
+                   ("reclaim_no_deal_days", _("%(level)s: no won deal (days)")))
+
+    def _add_level_fields(self) -> None:
+        """Per-level overrides of the reclaim days: three optional numbers per active customer level."""
+        from openfunnel.customers.selectors import levels_active
+
+        current = {r.level_id: r for r in self.instance.level_rules.all()} if self.instance.pk else {}
+        self.level_ids: list[int] = []
+        for level in levels_active():
+            self.level_ids.append(level.pk)
+            for rule, label in self.LEVEL_RULES:
+                self.fields[f"level_{level.pk}_{rule}"] = forms.IntegerField(
+                    label=str(label) % {"level": level.name}, required=False, min_value=0, max_value=36500,
+                    help_text=_("Empty: the pool's own days."),
+                    initial=getattr(current.get(level.pk), rule, None))
 
     def _post_clean(self) -> None:
         # The service validates and saves; the model form only parses (no instance mutation here).
@@ -46,7 +65,12 @@ class PoolForm(forms.ModelForm):
     def service_args(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         users, departments = data.pop("member_users"), data.pop("member_departments")
-        return {"values": data, "member_users": list(users), "member_departments": list(departments)}
+        level_rules = []
+        for level_id in self.level_ids:
+            row = {rule: data.pop(f"level_{level_id}_{rule}", None) for rule, _label in self.LEVEL_RULES}
+            level_rules.append({"level": level_id, **row})
+        return {"values": data, "member_users": list(users), "member_departments": list(departments),
+                "level_rules": level_rules}
 
 
 class ReleaseForm(forms.Form):

@@ -109,3 +109,22 @@ def test_my_customers_show_days_before_reclaim(personas, web_as):
     assert "Reclaim in" in page and "7 days" in page and claimed.name in page
     detail = web_as(personas.alice).get(f"/customers/{claimed.pk}/").content.decode()
     assert "Goes back to the pool in 7 days" in detail
+
+
+def test_settings_form_sets_level_overrides(personas, web_as, pool):
+    from openfunnel.customers.models import CustomerLevel
+
+    level = CustomerLevel.objects.filter(is_active=True).first()
+    browser = web_as(personas.admin)
+    form = browser.get(f"/pool/{pool.pk}/edit/")
+    assert f"level_{level.pk}_reclaim_no_deal_days" in form.content.decode()
+    response = browser.post(f"/pool/{pool.pk}/edit/", {
+        "name": "East pool", "kind": "customer", "claim_mode": "both", "member_departments": [personas.east.pk],
+        "warn_days_before": 1, "cooldown_days": 7, f"level_{level.pk}_reclaim_no_deal_days": 120})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    rule = pool.level_rules.get()
+    assert (rule.level, rule.reclaim_no_deal_days, rule.reclaim_after_claim_days) == (level, 120, None)
+    bad = browser.post(f"/pool/{pool.pk}/edit/", {
+        "name": "East pool", "kind": "customer", "claim_mode": "both", "warn_days_before": 1, "cooldown_days": 7,
+        f"level_{level.pk}_reclaim_no_deal_days": -5})
+    assert bad.status_code == 400 and pool.level_rules.get().reclaim_no_deal_days == 120
