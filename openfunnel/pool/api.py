@@ -146,8 +146,15 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def claim(self, request: Request, pk: Any = None) -> Response:
         pool = selectors.pool_get(actor=request.user, id=pk)
         data = self.input(ClaimInput)
+        if ("lead" in data) == ("customer" in data):
+            raise ValidationFailed(fields={"customer": [_("Give either a customer or a lead.")]})
         if "lead" in data:
-            raise ValidationFailed(fields={"lead": [_("Claiming leads from a lead pool is not available yet.")]})
+            from openfunnel.leads.api import LeadSerializer
+            from openfunnel.leads.selectors import lead_get
+
+            lead = services.lead_claim(actor=request.user, pool=pool, lead_id=data["lead"])
+            return Response(LeadSerializer(lead_get(actor=request.user, id=lead.pk),
+                                           context={"request": request}).data)
         if "customer" not in data:
             raise ValidationFailed(fields={"customer": [_("This field is required.")]})
         customer = services.customer_claim(actor=request.user, pool=pool, customer_id=data["customer"])

@@ -8,6 +8,7 @@ register_verbs({
     "pool.created": _("created the pool"),
     "pool.updated": _("changed the pool"),
     "pool.claimed": _("claimed the customer from the public pool"),
+    "pool.lead_claimed": _("claimed the lead from the lead pool"),
     "pool.assigned": _("assigned the customer from the public pool"),
     "pool.released": _("released the customer to the public pool"),
     "pool.reclaimed": _("returned the customer to the public pool (reclaim rule)"),

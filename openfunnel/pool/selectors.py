@@ -123,6 +123,16 @@ def pool_customers(*, actor: Any, pool: Pool) -> QuerySet[Any]:
             .select_related("level", "previous_owner").order_by("-pool_entered_at", "-id"))
 
 
+def pool_leads(*, actor: Any, pool: Pool) -> QuerySet[Any]:
+    """The unowned, open leads a lead pool's member may claim (basic fields), newest first."""
+    from openfunnel.leads.models import Lead
+
+    if pool.kind != Pool.Kind.LEAD:
+        return Lead.objects.none()
+    return (Lead.objects.filter(owner__isnull=True, deleted_at__isnull=True)
+            .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("-id"))
+
+
 def pool_events_visible_to(actor: Any) -> QuerySet[PoolEvent]:
     """Pool log entries the actor sees: the events of users within the actor's data scope, plus the actor's own."""
     events = PoolEvent.objects.all()

@@ -31,7 +31,8 @@ def _can_assign(actor: Any, pool: Pool) -> bool:
 
 
 def _can_claim(actor: Any, pool: Pool) -> bool:
-    return has_perm(actor, "customers.edit") and pool.claim_mode != Pool.ClaimMode.ASSIGN
+    permission = "leads.edit" if pool.kind == Pool.Kind.LEAD else "customers.edit"
+    return has_perm(actor, permission) and pool.claim_mode != Pool.ClaimMode.ASSIGN
 
 
 @login_required
@@ -50,12 +51,17 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _render_detail(request: HttpRequest, pool: Pool, assign_form: AssignForm | None = None,
                    status: int = 200) -> HttpResponse:
-    customers = selectors.pool_customers(actor=request.user, pool=pool)
     query = (request.GET.get("q") or "").strip()[:100]
-    if query:
-        customers = customers.filter(name__icontains=query)
+    if pool.kind == Pool.Kind.LEAD:
+        customers = selectors.pool_leads(actor=request.user, pool=pool)
+        if query:
+            customers = customers.filter(company__icontains=query)
+    else:
+        customers = selectors.pool_customers(actor=request.user, pool=pool)
+        if query:
+            customers = customers.filter(name__icontains=query)
     page = Paginator(customers, 25).get_page(request.GET.get("page"))
-    can_assign = _can_assign(request.user, pool)
+    can_assign = _can_assign(request.user, pool) and pool.kind == Pool.Kind.CUSTOMER
     if can_assign and assign_form is None:
         assign_form = AssignForm(actor=request.user, customer_ids=[c.pk for c in page.object_list])
     return render(request, "pool/pool_detail.html", {
@@ -70,6 +76,10 @@ def _render_detail(request: HttpRequest, pool: Pool, assign_form: AssignForm | N
 def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
     pool = selectors.pool_get(actor=request.user, id=pk)
     try:
+        if pool.kind == Pool.Kind.LEAD:
+            lead = services.lead_claim(actor=request.user, pool=pool, lead_id=request.POST.get("lead"))
+            messages.success(request, _("You now own “%(name)s”.") % {"name": lead.company})
+            return redirect(lead.get_absolute_url())
         customer = services.customer_claim(actor=request.user, pool=pool, customer_id=request.POST.get("customer"))
     except DomainError as error:
         if error.status == 404:

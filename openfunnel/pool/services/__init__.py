@@ -6,11 +6,12 @@ from openfunnel.pool.services.claim import (
     customer_claim,
     customer_release,
     customers_assign,
+    lead_claim,
     pool_transfer_record,
 )
 from openfunnel.pool.services.pools import POOL_FIELDS, pool_create, pool_update
 from openfunnel.pool.services.reclaim import customer_reclaim, reclaim_warn
 
 __all__ = ["ASSIGN_STRATEGIES", "POOL_FIELDS", "cooldown_until", "customer_claim", "customer_reclaim",
-           "customer_release", "customers_assign", "pool_create", "pool_transfer_record", "pool_update",
+           "customer_release", "customers_assign", "lead_claim", "pool_create", "pool_transfer_record", "pool_update",
            "reclaim_warn"]

@@ -60,8 +60,9 @@ def _check_daily_limit(pool: Pool, user: Any, now: dt.datetime) -> None:
         return
     # The whole local day, not "until now": a parallel claim that got the lock first may carry a later stamp.
     start = today_start(now)
+    of_kind = {"lead__isnull": False} if pool.kind == Pool.Kind.LEAD else {"customer__isnull": False}
     claimed = PoolEvent.objects.filter(user_id=user.pk, kind=PoolEvent.Kind.CLAIM, at__gte=start,
-                                       at__lt=start + dt.timedelta(days=1)).count()
+                                       at__lt=start + dt.timedelta(days=1), **of_kind).count()
     if claimed >= pool.daily_claim_limit:
         raise Conflict(_("You have claimed %(count)d customers today, the daily limit of this pool.")
                        % {"count": claimed}, code="claim_limit_reached",
@@ -134,6 +135,7 @@ def customer_claim(*, actor: Any, pool: Pool, customer_id: Any, now: dt.datetime
     require_perm(actor, "customers.edit")
     if pool.kind != Pool.Kind.CUSTOMER:
         raise ValidationFailed(fields={"customer": [_("This is a lead pool; claim leads from it.")]})
+
     if pool.claim_mode == Pool.ClaimMode.ASSIGN:
         raise PermissionDenied(_("Customers in this pool are assigned by a manager."))
     customer = _customer_in_pool_or_raise(pool, parse_id(customer_id))
@@ -278,3 +280,48 @@ def pool_transfer_record(*, actor: Any, customer: Any, previous_owner: Any, owne
     """Logs a transfer between users in the pool log (called by customers' transfer service, in its transaction)."""
     PoolEvent.objects.create(kind=PoolEvent.Kind.TRANSFER, pool_id=customer.pool_id, customer=customer, user=owner,
                              actor=actor, reason="", at=now or timezone.now())
+
+
+@transaction.atomic
+def lead_claim(*, actor: Any, pool: Pool, lead_id: Any, now: dt.datetime | None = None) -> Any:
+    """A member of a lead pool takes an unowned lead (the lead pool holds every lead without an owner).
+
+    Needs leads.edit and claim mode free or both. One conditional UPDATE (`owner_id IS NULL`) under the
+    claiming user's row lock, like customer_claim; the pool's owned limit counts the rep's open leads.
+    Raises NotFound, PermissionDenied, ValidationFailed, Conflict already_claimed / claim_limit_reached.
+    """
+    from openfunnel.leads.models import Lead
+
+    now = now or timezone.now()
+    _check_visible(actor, pool)
+    require_perm(actor, "leads.edit")
+    if pool.kind != Pool.Kind.LEAD:
+        raise ValidationFailed(fields={"lead": [_("This is a customer pool; claim customers from it.")]})
+    if pool.claim_mode == Pool.ClaimMode.ASSIGN:
+        raise PermissionDenied(_("Leads in this pool are assigned by a manager."))
+    claimable = Lead.objects.filter(deleted_at__isnull=True).exclude(
+        status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID])
+    lead = claimable.filter(pk=parse_id(lead_id)).first()
+    if lead is None:
+        raise NotFound()
+    if lead.owner_id is not None:
+        last = PoolEvent.objects.filter(lead_id=lead.pk).order_by("-at", "-id").first()
+        if last is not None and last.pool_id == pool.pk and last.kind == PoolEvent.Kind.CLAIM:
+            raise Conflict(_("Someone else has just claimed this lead."), code="already_claimed")
+        raise NotFound()
+    _lock_users([actor.pk])
+    if pool.max_owned_per_user is not None:
+        owned = claimable.filter(owner_id=actor.pk).count()
+        if owned >= pool.max_owned_per_user:
+            raise Conflict(_("You already own %(count)d open leads, the most this pool allows.") % {"count": owned},
+                           code="claim_limit_reached", extra={"limit": "max_owned"})
+    _check_daily_limit(pool, actor, now)
+    taken = claimable.filter(pk=lead.pk, owner_id__isnull=True).update(
+        owner_id=actor.pk, assigned_at=now, version=F("version") + 1, updated_at=now)
+    if taken != 1:
+        raise Conflict(_("Someone else has just claimed this lead."), code="already_claimed")
+    lead = Lead.objects.select_related("owner").get(pk=lead.pk)
+    PoolEvent.objects.create(kind=PoolEvent.Kind.CLAIM, pool=pool, lead=lead, user=actor, actor=actor, at=now)
+    event_record(actor=actor, verb="pool.lead_claimed", obj=lead, lead_id=lead.pk, at=now,
+                 changes={"owner": [None, actor.pk]}, data={"pool": pool.pk, "pool_name": pool.name})
+    return lead
