@@ -161,3 +161,20 @@ def test_two_warning_jobs_at_once_warn_once(parallel):
     results = parallel([lambda: jobs.warnings_run(now), lambda: jobs.warnings_run(now)])
     assert sum(r["warned"] for r in results) == 20, results
     assert Notification.objects.filter(recipient=personas.alice, kind="reminder").count() == 20
+
+
+def test_parallel_claims_of_one_lead_have_one_winner(parallel):
+    from openfunnel.leads.models import Lead
+    from openfunnel.leads.services import lead_create
+
+    personas = make_personas()
+    pool = make_pool(personas, name="Lead pool", kind="lead")
+    lead = lead_create(actor=personas.manager, company="Contested Lead Co", owner=None)
+    clients = [_client(user) for user in _reps(personas, 10)]
+    url = f"/api/v1/pools/{pool.pk}/claim/"
+    responses = parallel([lambda c=c: c.post(url, {"lead": lead.pk}, format="json") for c in clients])
+    codes = _codes(responses)
+    assert codes.count(200) == 1, codes
+    assert {r.json()["error"]["code"] for r in responses if r.status_code != 200} == {"already_claimed"}
+    assert Lead.objects.get(pk=lead.pk).owner_id is not None
+    assert PoolEvent.objects.filter(kind="claim", lead=lead).count() == 1
