@@ -54,21 +54,7 @@ FUZZ_PERSONAS = ["admin", "alice"]
 
 # --- known bugs of other apps: (test, route or case, persona or "*") -> the failing request and the fix ---
 
-TASK_SCOPE_BUG = (
-    "BUG: activities/selectors.py task_scope_q ORs owner_q(actor, 'assignee'), which is Q() for the data "
-    "scope 'all', and Q(a) | Q(b) | Q() drops the empty Q: admin, director and finance see only their own "
-    "tasks (GET /api/v1/tasks/<alice's task>/ -> 404, /api/v1/tasks/ lists none of the reps' tasks). "
-    "Fix: return Q() first when visible_owner_ids(actor) is None.")
-NESTED_JSON_BUG = (
-    "BUG: a deeply nested JSON body ('[' * 5000 + ']' * 5000) to any API write, e.g. POST /api/v1/leads/, "
-    "raises RecursionError in DRF's JSONParser (it catches ValueError only) -> 500. Fix in core: a "
-    "JSONParser subclass whose parse() turns RecursionError into ParseError, in DEFAULT_PARSER_CLASSES.")
-KNOWN_BUGS: dict[tuple[str, str, str], str] = {
-    **{(test, route, persona): TASK_SCOPE_BUG
-       for test, route in [("object", "api:task-detail"), ("object", "activities:task_edit"),
-                           ("collection", "api:task-list"), ("collection", "activities:tasks")]
-       for persona in ("admin", "director", "finance")},
-}
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
 
 
 def _params(test: str, cases: list[tuple[str, str]]) -> list[Any]:
@@ -616,7 +602,6 @@ def test_bad_bodies_never_give_a_500(w: World, case: str, persona: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason=NESTED_JSON_BUG)
 def test_deeply_nested_json_is_a_400(w: World) -> None:
     _web, api = clients_for(w, "alice")
     answer = call(api, "post", "/api/v1/leads/", raw=DEEPLY_NESTED)

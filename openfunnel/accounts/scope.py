@@ -88,7 +88,11 @@ def visible_owner_ids(actor: Any) -> list[int] | None:
 
 
 def owner_q(actor: Any, owner_field: str = "owner") -> Q:
-    """Rows whose `owner_field` is a user within the actor's data scope (all rows for scope 'all')."""
+    """Rows whose `owner_field` is a user within the actor's data scope (all rows for scope 'all').
+
+    For scope 'all' this is the empty Q(), which Django drops from an OR: a selector that ORs it with
+    other conditions must first check `visible_owner_ids(actor) is None` (see customer_scope_q).
+    """
     ids = visible_owner_ids(actor)
     if ids is None:
         return Q()

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from openfunnel.accounts.scope import owner_q
+from openfunnel.accounts.scope import owner_q, visible_owner_ids
 from openfunnel.activities.models import Activity, Attachment, Reminder, Task
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound
@@ -23,13 +23,9 @@ def _customer_q(actor: Any, prefix: str) -> Q:
 
 def _lead_q(actor: Any, prefix: str) -> Q:
     """Leads the actor sees, by the leads app's own rule (owner within scope; the pool for assigners)."""
-    try:
-        from openfunnel.leads.selectors import lead_scope_q
-    except ImportError:  # pragma: no cover - older leads app: owners within the scope only
-        scope = owner_q(actor, f"{prefix}owner") & Q(**{f"{prefix}owner__isnull": False})
-    else:
-        scope = lead_scope_q(actor, prefix=prefix)
-    return scope & Q(**{f"{prefix}deleted_at__isnull": True})
+    from openfunnel.leads.selectors import lead_scope_q
+
+    return lead_scope_q(actor, prefix=prefix) & Q(**{f"{prefix}deleted_at__isnull": True})
 
 
 def activity_scope_q(actor: Any, prefix: str = "") -> Q:
@@ -77,6 +73,8 @@ def attachment_get(*, actor: Any, id: Any) -> Attachment:
 
 
 def task_scope_q(actor: Any) -> Q:
+    if visible_owner_ids(actor) is None:
+        return Q()  # scope "all": every task (an empty Q inside an OR would be dropped, not mean "all")
     return Q(assignee_id=actor.pk) | Q(created_by_id=actor.pk) | owner_q(actor, "assignee")
 
 
