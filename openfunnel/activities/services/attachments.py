@@ -13,6 +13,7 @@ from openfunnel.activities import links
 from openfunnel.activities.models import Activity, Attachment
 from openfunnel.audit.services import event_record
 from openfunnel.core.errors import PermissionDenied, ValidationFailed
+from openfunnel.core.uploads import check_uploads
 
 MAX_FILE_SIZE = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -20,20 +21,7 @@ MAX_FILES = 5
 
 def check_files(files: list[Any], errors: dict[str, list[Any]], field: str = "files") -> None:
     """At most MAX_FILES files of at most 10 MB each, none empty."""
-    messages = []
-    if len(files) > MAX_FILES:
-        messages.append(_("Attach at most %(n)d files at once.") % {"n": MAX_FILES})
-    for upload in files:
-        size = getattr(upload, "size", None) or 0
-        name = os.path.basename(getattr(upload, "name", "") or "")
-        if not name:
-            messages.append(_("A file has no name."))
-        elif size > MAX_FILE_SIZE:
-            messages.append(_("“%(name)s” is larger than 10 MB.") % {"name": name[:100]})
-        elif size == 0:
-            messages.append(_("“%(name)s” is empty.") % {"name": name[:100]})
-    if messages:
-        errors[field] = messages
+    check_uploads(files, errors, field=field, max_files=MAX_FILES, max_megabytes=MAX_FILE_SIZE // (1024 * 1024))
 
 
 def _storage_name(name: str) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from openfunnel.audit.services import event_record
 from openfunnel.core.errors import PermissionDenied, ValidationFailed
+from openfunnel.core.uploads import check_uploads
 from openfunnel.sales.models import Opportunity, OpportunityAttachment, Stage
 from openfunnel.sales.services.opportunities import lock, require_edit
 
@@ -19,21 +20,8 @@ MAX_FILES = 10
 
 
 def check_files(files: list[Any], errors: dict[str, list[Any]], field: str = "file") -> None:
-    """At most MAX_FILES non-empty files of at most 20 MB each."""
-    messages = []
-    if len(files) > MAX_FILES:
-        messages.append(_("Attach at most %(n)d files at once.") % {"n": MAX_FILES})
-    for upload in files:
-        size = getattr(upload, "size", None) or 0
-        name = os.path.basename(getattr(upload, "name", "") or "")
-        if not name:
-            messages.append(_("A file has no name."))
-        elif size > MAX_FILE_SIZE:
-            messages.append(_("“%(name)s” is larger than 20 MB.") % {"name": name[:100]})
-        elif size == 0:
-            messages.append(_("“%(name)s” is empty.") % {"name": name[:100]})
-    if messages:
-        errors[field] = messages
+    """At most MAX_FILES files of at most 20 MB each, none empty."""
+    check_uploads(files, errors, field=field, max_files=MAX_FILES, max_megabytes=MAX_FILE_SIZE // (1024 * 1024))
 
 
 def attachments_store(*, actor: Any, opportunity: Opportunity, stage: Stage | None, files: Iterable[Any],
