@@ -37,7 +37,6 @@ class Context:
     region_id: int
     region_subtree: list[int]
     pipeline_id: int
-    stage_ids: list[int]
     pool_ids: dict[str, list[int]] = field(default_factory=dict)
     clients: dict[str, Any] = field(default_factory=dict)
 
@@ -79,32 +78,41 @@ def _in(values: list[int]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def customer_scope(ctx: Context, persona: str, alias: str = "c") -> tuple[str, list[Any]]:
-    """customers.selectors.customer_scope_q, by hand: owned within the role's scope, shared with the actor,
-    or unowned in a pool the actor is a member of (the ids are resolved up front, as for the owners)."""
+def _customer_ids(ctx: Context, persona: str) -> tuple[str, list[Any]]:
+    """The ids of the customers in scope as a UNION of indexed lookups: owned by someone in the actor's
+    scope, shared with the actor, or unowned in a pool the actor is a member of. (An OR of these would
+    keep PostgreSQL from using the indexes; the scope's owner and pool ids are resolved up front.)"""
     ids = ctx.owner_ids[persona]
-    if ids is None:
-        return "1 = 1", []
-    sql = (f"({alias}.owner_id IN ({_in(ids)}) OR {alias}.id IN "
-           f"(SELECT customer_id FROM customers_customershare WHERE user_id = %s)")
-    params = [*ids, ctx.users[persona].pk]
+    assert ids is not None
+    sql = (f"SELECT id FROM customers_customer WHERE owner_id IN ({_in(ids)}) "
+           "UNION SELECT customer_id FROM customers_customershare WHERE user_id = %s")
+    params: list[Any] = [*ids, ctx.users[persona].pk]
     pools = ctx.pool_ids.get(persona) or []
     if pools:
-        sql += f" OR ({alias}.owner_id IS NULL AND {alias}.pool_id IN ({_in(pools)}))"
+        sql += f" UNION SELECT id FROM customers_customer WHERE owner_id IS NULL AND pool_id IN ({_in(pools)})"
         params += pools
-    return sql + ")", params
+    return sql, params
+
+
+def customer_scope(ctx: Context, persona: str, alias: str = "c") -> tuple[str, list[Any]]:
+    """customers.selectors.customer_scope_q, by hand (everything for a scope of "all")."""
+    if ctx.owner_ids[persona] is None:
+        return "1 = 1", []
+    sql, params = _customer_ids(ctx, persona)
+    return f"{alias}.id IN ({sql})", params
 
 
 def opportunity_scope(ctx: Context, persona: str) -> tuple[str, list[Any]]:
-    """sales.selectors.opportunity_scope_q, by hand: owned in scope, shared, or on a customer in scope."""
+    """sales.selectors.opportunity_scope_q, by hand: owned in scope, shared with the actor, or on a customer
+    in scope, as a UNION of indexed lookups."""
     ids = ctx.owner_ids[persona]
     if ids is None:
         return "1 = 1", []
-    user = ctx.users[persona].pk
-    customers, params = customer_scope(ctx, persona, alias="c")
-    return (f"(o.owner_id IN ({_in(ids)}) OR o.id IN (SELECT opportunity_id FROM sales_opportunityshare "
-            f"WHERE user_id = %s) OR o.customer_id IN (SELECT c.id FROM customers_customer c WHERE {customers}))",
-            [*ids, user, *params])
+    customers, params = _customer_ids(ctx, persona)
+    return (f"o.id IN (SELECT id FROM sales_opportunity WHERE owner_id IN ({_in(ids)}) "
+            "UNION SELECT opportunity_id FROM sales_opportunityshare WHERE user_id = %s "
+            f"UNION SELECT id FROM sales_opportunity WHERE customer_id IN ({customers}))",
+            [*ids, ctx.users[persona].pk, *params])
 
 
 def customer_page_sql(
@@ -259,29 +267,27 @@ def my_day_sql(cursor: Any, ctx: Context, persona: str) -> None:
 
 
 def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None:
-    """The kanban of the default pipeline for a scope: counts and sums per stage, then the first 30 cards of
-    each stage (a top-N per stage, which is what a hand-written board would do)."""
+    """The kanban of the default pipeline for a scope, in two statements: count and sums per stage, then the
+    first 30 cards of every stage, ranked once over the scope's narrow rows before the names are joined."""
     scope, params = opportunity_scope(ctx, persona)
     where = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND {scope}"
     params = [ctx.pipeline_id, *params]
     if department:
-        where += f" AND o.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN ({_in(ctx.region_subtree)}))"
+        where += (f" AND o.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN "
+                  f"({_in(ctx.region_subtree)}))")
         params += ctx.region_subtree
-    cursor.execute(
-        "SELECT o.stage_id, COUNT(*), SUM(o.amount), SUM(o.amount * o.probability / 100.0) "
-        f"FROM sales_opportunity o WHERE {where} GROUP BY o.stage_id",
-        params,
-    )
+    scoped = ("SELECT o.id, o.stage_id, o.amount, o.probability, o.closed_at, o.expected_close_date "
+              f"FROM sales_opportunity o WHERE {where}")
+    cursor.execute("SELECT stage_id, COUNT(*), SUM(amount), SUM(amount * probability / 100.0) "
+                   f"FROM ({scoped}) s GROUP BY stage_id", params)
     cursor.fetchall()
-    for stage_id in ctx.stage_ids:
-        cursor.execute(
-            "SELECT o.id, o.name, o.amount, o.expected_close_date, o.closed_at, o.stage_entered_at, c.name, u.name "
-            "FROM sales_opportunity o JOIN customers_customer c ON c.id = o.customer_id JOIN accounts_user u "
-            f"ON u.id = o.owner_id WHERE {where} AND o.stage_id = %s ORDER BY o.closed_at DESC NULLS LAST, "
-            "o.expected_close_date ASC NULLS LAST, o.id DESC LIMIT 30",
-            [*params, stage_id],
-        )
-        cursor.fetchall()
+    cursor.execute(
+        "SELECT o.id, o.name, o.amount, o.expected_close_date, o.closed_at, o.stage_entered_at, o.stage_id, c.name, "
+        "u.name FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY closed_at DESC NULLS LAST, "
+        f"expected_close_date ASC NULLS LAST, id DESC) AS card FROM ({scoped}) s) r "
+        "JOIN sales_opportunity o ON o.id = r.id JOIN customers_customer c ON c.id = o.customer_id "
+        "JOIN accounts_user u ON u.id = o.owner_id WHERE r.card <= 30 ORDER BY o.stage_id, r.card", params)
+    cursor.fetchall()
 
 
 def opportunity_page_sql(cursor: Any, ctx: Context, persona: str, limit: int = 25) -> None:
