@@ -66,3 +66,24 @@ def apply_update(*, instance: models.Model, data: dict[str, Any], expected_versi
             update_fields.append("updated_at")
         instance.save(update_fields=update_fields)
     return changes
+
+
+def delete_or_conflict(instance: models.Model, message: Any) -> None:
+    """Deletes `instance`, or raises Conflict(in_use) when other rows still refer to it.
+
+    PostgreSQL checks foreign keys at commit (Django declares them DEFERRABLE INITIALLY DEFERRED), which
+    would turn a refused delete into an error at the end of the request; the constraints are checked
+    right here instead, inside a savepoint, so the caller gets a clean conflict.
+    """
+    from django.db import IntegrityError, connection, transaction
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            instance.delete()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    except (ProtectedError, IntegrityError):
+        raise Conflict(message, code="in_use") from None

@@ -91,6 +91,7 @@ def call(client: Any, method: str, url: str, *, data: Any = None, raw: str | byt
     except Exception as error:  # the matrix reports what a view raised instead of stopping at it
         return Answer(500, b"", error=_short_traceback(error))
     streaming = getattr(response, "streaming", False)
+    # Django's test client has closed the response already; closing it again would fire request_finished
+    # and let close_old_connections drop the test's database connection (on PostgreSQL).
     content = b"".join(response.streaming_content) if streaming else response.content
-    response.close()
     return Answer(response.status_code, content, location=response.get("Location", ""))

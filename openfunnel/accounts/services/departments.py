@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from openfunnel.accounts.models import Department
@@ -13,7 +12,7 @@ from openfunnel.accounts.scope import department_subtree_ids, require_perm
 from openfunnel.accounts.services._common import clean_text, resolve_ref, unknown_fields
 from openfunnel.audit.services import event_record
 from openfunnel.core.errors import Conflict, ValidationFailed
-from openfunnel.core.records import apply_update, snapshot
+from openfunnel.core.records import apply_update, delete_or_conflict, snapshot
 
 DEPARTMENT_FIELDS = ["name", "parent"]
 
@@ -99,9 +98,4 @@ def department_delete(*, actor: Any, department: Department) -> None:
                        code="in_use")
     event_record(actor=actor, verb="department.deleted", obj=department,
                  data=snapshot(department, DEPARTMENT_FIELDS))
-    try:
-        with transaction.atomic():
-            department.delete()
-    except (ProtectedError, IntegrityError):
-        raise Conflict(_("Other records still refer to this department; it cannot be deleted."),
-                       code="in_use") from None
+    delete_or_conflict(department, _("Other records still refer to this department; it cannot be deleted."))

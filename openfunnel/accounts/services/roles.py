@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from openfunnel.accounts.models import Role
@@ -15,7 +14,7 @@ from openfunnel.accounts.scope import require_perm
 from openfunnel.accounts.services._common import clean_text, unknown_fields
 from openfunnel.audit.services import event_record
 from openfunnel.core.errors import Conflict, NotFound, ValidationFailed
-from openfunnel.core.records import apply_update, snapshot
+from openfunnel.core.records import apply_update, delete_or_conflict, snapshot
 
 ROLE_FIELDS = ["code", "name", "data_scope", "permissions"]
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -124,12 +123,7 @@ def role_delete(*, actor: Any, role: Role) -> None:
     if role.users.exists():
         raise Conflict(_("Users still have this role; give them another role first."), code="in_use")
     event_record(actor=actor, verb="role.deleted", obj=role, data=snapshot(role, ROLE_FIELDS))
-    try:
-        with transaction.atomic():
-            role.delete()
-    except (ProtectedError, IntegrityError):
-        raise Conflict(_("Other records still refer to this role; it cannot be deleted."),
-                       code="in_use") from None
+    delete_or_conflict(role, _("Other records still refer to this role; it cannot be deleted."))
 
 
 @transaction.atomic
