@@ -35,7 +35,7 @@ def build_context() -> Context:
     from openfunnel.accounts.scope import department_subtree_ids, visible_owner_ids
     from openfunnel.activities.models import Activity
     from openfunnel.bench.generate import ADMIN_USERNAME, MANAGER_USERNAME, REP_USERNAME, search_term
-    from openfunnel.customers.models import CustomerLevel
+    from openfunnel.customers.models import CustomerLevel, CustomerShare
     from openfunnel.sales.models import Pipeline
 
     users = {
@@ -43,9 +43,10 @@ def build_context() -> Context:
         "manager": User.objects.select_related("role").get(username=MANAGER_USERNAME),
         "admin": User.objects.select_related("role").get(username=ADMIN_USERNAME),
     }
-    owner_ids, pool_ids = {}, {}
+    owner_ids, pool_ids, shared_ids = {}, {}, {}
     for persona, user in users.items():
         pool_ids[persona] = _member_pools(user)
+        shared_ids[persona] = sorted(CustomerShare.objects.filter(user=user).values_list("customer_id", flat=True))
         ids = visible_owner_ids(user)
         owner_ids[persona] = sorted(ids) if ids is not None else None
         for attr in ("_openfunnel_owner_ids", "_openfunnel_perms"):
@@ -84,6 +85,7 @@ def build_context() -> Context:
         region_subtree=department_subtree_ids(region.pk),
         pipeline_id=pipeline.pk,
         pool_ids=pool_ids,
+        shared_ids=shared_ids,
     )
 
 

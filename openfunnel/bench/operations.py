@@ -38,6 +38,7 @@ class Context:
     region_subtree: list[int]
     pipeline_id: int
     pool_ids: dict[str, list[int]] = field(default_factory=dict)
+    shared_ids: dict[str, list[int]] = field(default_factory=dict)
     clients: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -95,11 +96,22 @@ def _customer_ids(ctx: Context, persona: str) -> tuple[str, list[Any]]:
 
 
 def customer_scope(ctx: Context, persona: str, alias: str = "c") -> tuple[str, list[Any]]:
-    """customers.selectors.customer_scope_q, by hand (everything for a scope of "all")."""
-    if ctx.owner_ids[persona] is None:
+    """customers.selectors.customer_scope_q, by hand (everything for a scope of "all"). The few customers
+    shared with the actor are resolved up front like the owners and pools, so that PostgreSQL can OR
+    index scans (an OR with a subquery would make it scan the whole table)."""
+    ids = ctx.owner_ids[persona]
+    if ids is None:
         return "1 = 1", []
-    sql, params = _customer_ids(ctx, persona)
-    return f"{alias}.id IN ({sql})", params
+    sql, params = f"({alias}.owner_id IN ({_in(ids)})", [*ids]
+    shared = ctx.shared_ids.get(persona) or []
+    if shared:
+        sql += f" OR {alias}.id IN ({_in(shared)})"
+        params += shared
+    pools = ctx.pool_ids.get(persona) or []
+    if pools:
+        sql += f" OR ({alias}.owner_id IS NULL AND {alias}.pool_id IN ({_in(pools)}))"
+        params += pools
+    return sql + ")", params
 
 
 def opportunity_scope(ctx: Context, persona: str) -> tuple[str, list[Any]]:
@@ -270,14 +282,15 @@ def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None
     """The kanban of the default pipeline for a scope, in two statements: count and sums per stage, then the
     first 30 cards of every stage, ranked once over the scope's narrow rows before the names are joined."""
     scope, params = opportunity_scope(ctx, persona)
-    where = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND {scope}"
+    where = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND {scope}"  # the customer is checked in the join
     params = [ctx.pipeline_id, *params]
     if department:
         where += (f" AND o.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN "
                   f"({_in(ctx.region_subtree)}))")
         params += ctx.region_subtree
     scoped = ("SELECT o.id, o.stage_id, o.amount, o.probability, o.closed_at, o.expected_close_date "
-              f"FROM sales_opportunity o WHERE {where}")
+              f"FROM sales_opportunity o JOIN customers_customer k ON k.id = o.customer_id AND k.deleted_at IS NULL "
+              f"WHERE {where}")
     cursor.execute("SELECT stage_id, COUNT(*), SUM(amount), SUM(amount * probability / 100.0) "
                    f"FROM ({scoped}) s GROUP BY stage_id", params)
     cursor.fetchall()
@@ -293,7 +306,7 @@ def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None
 def opportunity_page_sql(cursor: Any, ctx: Context, persona: str, limit: int = 25) -> None:
     """One page of the opportunity list (newest first) with customer, stage and owner names, and the count."""
     scope, params = opportunity_scope(ctx, persona)
-    where = f"o.deleted_at IS NULL AND {scope}"
+    where = f"o.deleted_at IS NULL AND c.deleted_at IS NULL AND {scope}"   # neither it nor its customer deleted
     cursor.execute(
         "SELECT o.id, o.name, o.amount, o.expected_close_date, o.probability, o.forecast_category, o.status, "
         "o.stage_entered_at, c.name, s.name, s.max_days, u.name, p.name FROM sales_opportunity o "
@@ -303,7 +316,8 @@ def opportunity_page_sql(cursor: Any, ctx: Context, persona: str, limit: int = 2
         params,
     )
     cursor.fetchall()
-    cursor.execute(f"SELECT COUNT(*) FROM sales_opportunity o WHERE {where}", params)
+    cursor.execute("SELECT COUNT(*) FROM sales_opportunity o JOIN customers_customer c ON c.id = o.customer_id "
+                   f"WHERE {where}", params)
     cursor.fetchone()
 
 
