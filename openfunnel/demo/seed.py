@@ -176,7 +176,8 @@ class _World:
     def _campaign_for(self, moment: dt.datetime) -> Any:
         day = timezone.localdate(moment)
         running = [c for c in self.campaign_list if c.start_date <= day <= c.end_date + dt.timedelta(days=45)]
-        return self.rng.choice(running) if running else None
+        draw = self.rng.random()  # drawn either way, so that the sequence does not depend on today's date
+        return running[int(draw * len(running))] if running else None
 
     # --- leads (some converted into customers) -------------------------------------------------
     def leads(self) -> None:
@@ -192,8 +193,9 @@ class _World:
             company, city, _industry = next(self.companies)
             created = self.ago(730, 1)
             campaign = self._campaign_for(created) if self.rng.random() < 0.6 else None
-            source = "campaign" if campaign else self.rng.choice(
+            other_source = self.rng.choice(
                 ["website", "referral", "cold_call", "advertising", "partner", "wechat", "trade_show"])
+            source = "campaign" if campaign else other_source
             owner = self.rng.choice(self.reps) if self.rng.random() < 0.82 else None
             roll = self.rng.random()
             status = ("new" if owner is None or roll < 0.12 or roll >= 0.75 else "invalid" if roll < 0.30
@@ -244,8 +246,7 @@ class _World:
                 "lat": Decimal(str(round(22.5 + self.rng.uniform(0, 17), 6))),
                 "lng": Decimal(str(round(113.0 + self.rng.uniform(0, 8), 6))),
                 "level": self.rng.choices(levels, weights=[1, 3, 6, 8])[0],
-                "source": "campaign" if campaign else self.rng.choice(
-                    ["referral", "website", "cold_call", "partner", "trade_show"]),
+                "source": self._source(campaign, ["referral", "website", "cold_call", "partner", "trade_show"]),
                 "campaign": campaign, "status": self.rng.choices(["potential", "deal", "churned"], weights=[6, 3, 1])[0],
                 "tags": self.rng.sample(tags, self.rng.choice([0, 0, 1, 2])),
                 "contacts": [self._contact() for _ in range(self.rng.choice([1, 1, 2, 2, 3]))],
@@ -260,6 +261,10 @@ class _World:
         for customer, created in self.customer_rows:
             self.created_at[("customer", customer.pk)] = created
         self.counts["customers"] = Customer.objects.count()
+
+    def _source(self, campaign: Any, others: list[str]) -> str:
+        other = self.rng.choice(others)  # drawn either way: the sequence must not depend on today's date
+        return "campaign" if campaign else other
 
     def _contact(self) -> dict[str, Any]:
         return {"name": names.person_name(self.rng), "title": self.rng.choice(names.TITLES),
@@ -300,10 +305,12 @@ class _World:
                 manager = managers["east" if department.startswith("east") else department]
                 content += f" @{manager.username} 请关注。"
                 mentions = [manager]
+            # Drawn for every follow-up, so that the sequence does not depend on today's date.
+            plans_next, days_ahead, hour = self.rng.random() < 0.5, self.rng.randint(-5, 10), self.rng.randint(9, 17)
             next_at = None
-            if (self.now - occurred).days < 20 and self.rng.random() < 0.5:
-                next_at = timezone.localtime(self.now + dt.timedelta(days=self.rng.randint(-5, 10))).replace(
-                    hour=self.rng.randint(9, 17), minute=0, second=0, microsecond=0)
+            if (self.now - occurred).days < 20 and plans_next:
+                next_at = timezone.localtime(self.now + dt.timedelta(days=days_ahead)).replace(
+                    hour=hour, minute=0, second=0, microsecond=0)
                 if next_at <= occurred:
                     next_at = None
             by_author.setdefault(author.pk, []).append(FollowUpRow(
@@ -331,7 +338,8 @@ class _World:
                 task = task_create(actor=rep, title=self.rng.choice(titles), due_at=due,
                                    customer=customer if customer.owner_id == rep.pk else None,
                                    priority=self.rng.choice(["low", "normal", "normal", "high"]))
-                if due < self.now and self.rng.random() < 0.6:
+                finished = self.rng.random() < 0.6
+                if due < self.now and finished:
                     task_complete(actor=rep, task=task)
                 made += 1
         self.counts["tasks"] = made
