@@ -17,7 +17,6 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from openfunnel.accounts.scope import can_see_owner
 from openfunnel.core.errors import Conflict, ValidationFailed
 
 # Longest first, so that 股份有限公司 is taken off before 有限公司 and 公司.
@@ -221,7 +220,9 @@ def _record_visible(actor: Any, record_type: str, record: Any) -> bool:
         from openfunnel.customers.selectors import customers_visible_to
 
         return customers_visible_to(actor).filter(pk=record.pk).exists()
-    return record.owner_id is not None and can_see_owner(actor, record.owner_id)
+    from openfunnel.leads.selectors import lead_is_visible
+
+    return lead_is_visible(actor, record)
 
 
 def duplicate_check_many(*, actor: Any, keys: list[DedupKeys], name_field: str = "name",
