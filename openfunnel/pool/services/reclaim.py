@@ -41,7 +41,8 @@ def customer_reclaim(*, customer_id: int, owner_id: int, owner_since: dt.datetim
                      last_follow_up_at: dt.datetime | None, pool: Pool, due: Due, now: dt.datetime) -> bool:
     """Returns a due customer to the pool as the system (jobs only); False when it changed or is being changed.
 
-    Writes the reclaim pool event, the timeline event, and notifies the former owner with the rule that fired.
+    Writes the reclaim pool event, the timeline event, and notifies the former owner with the rule that fired
+    (in-app, and by e-mail when SMTP is configured).
     """
     from openfunnel.automation.services import notification_send
     from openfunnel.customers.models import Customer
@@ -71,7 +72,7 @@ def customer_reclaim(*, customer_id: int, owner_id: int, owner_since: dt.datetim
             message = _("The customer “%(name)s” went back to the pool “%(pool)s”: %(rule)s.") % {
                 "name": customer.name, "pool": target.name, "rule": due.label}
         notification_send(recipient=owner, kind="system", target=customer, url=customer.get_absolute_url(),
-                          message=message)
+                          message=message, email=True)
     return True
 
 
@@ -80,6 +81,7 @@ def reclaim_warn(*, customer_id: int, owner_id: int, due: Due, now: dt.datetime)
     """Warns the owner once per (customer, owner, due day) that a reclaim is coming; jobs only.
 
     The unique warning row makes a second worker's insert fail, so the owner is warned once.
+    The owner is told in-app, and by e-mail when SMTP is configured, with the rule that will fire.
     """
     from openfunnel.automation.services import notification_send
     from openfunnel.customers.models import Customer
@@ -101,5 +103,5 @@ def reclaim_warn(*, customer_id: int, owner_id: int, due: Due, now: dt.datetime)
         message = _("The customer “%(name)s” goes back to the pool on %(date)s unless you act: %(rule)s.") % {
             "name": customer.name, "date": due_on.isoformat(), "rule": due.label}
     notification_send(recipient=customer.owner, kind="reminder", target=customer, url=customer.get_absolute_url(),
-                      message=message)
+                      message=message, email=True)
     return True

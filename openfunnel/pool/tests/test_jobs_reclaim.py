@@ -151,3 +151,24 @@ def test_run_jobs_command_with_now(personas, rules_pool, claimed):
     call_command("run-jobs", "--now", days(3).isoformat(), "--only", "pool_reclaim", stdout=out)
     assert json.loads(out.getvalue())["jobs"]["pool_reclaim"] == {"reclaimed": 1, "skipped": 0}
     assert _owner(claimed) is None
+
+
+@pytest.mark.parametrize("smtp", [True, False])
+def test_reclaim_and_warning_are_mailed_when_smtp_is_configured(personas, rules_pool, claimed, settings, mailoutbox,
+                                                                 django_capture_on_commit_callbacks, smtp):
+    settings.SMTP_CONFIGURED = smtp
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.warnings_run(days(1)) == {"warned": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.reclaim_run(days(3))["reclaimed"] == 1
+    # In-app either way; by e-mail only with SMTP, each naming the customer and the rule that fired.
+    assert Notification.objects.filter(recipient=personas.alice, object_id=claimed.pk).count() == 2
+    if not smtp:
+        assert mailoutbox == []
+        return
+    assert [m.to for m in mailoutbox] == [[personas.alice.email]] * 2
+    warning, reclaim = (m.body for m in mailoutbox)
+    # The company's language (zh-Hans): the rule reads "no follow-up within 3 days after claim or assignment".
+    assert "Reclaim Me Co" in warning and "2026-03-05" in warning and "领取或分配后 3 天内未跟进" in warning
+    assert "Reclaim Me Co" in reclaim and "领取或分配后 3 天内未跟进" in reclaim
