@@ -3,6 +3,7 @@
 OPENFUNNEL_DATA_DIR   where the SQLite file, uploads and the secret key live (default ./var)
 DATABASE_URL          PostgreSQL (postgres://user@host:5432/name); SQLite in the data dir when unset
 REDIS_URL             cache + Celery broker in production; the embedded default needs none
+                      (then run `celery -A openfunnel worker --beat` beside `openfunnel serve`)
 SECRET_KEY            generated once into the data dir when unset
 DEBUG                 "1" for development only
 ALLOWED_HOSTS         comma separated, default "*" (the CRM usually sits on an intranet)
@@ -133,6 +134,15 @@ if os.environ.get("REDIS_URL"):
                           "LOCATION": os.environ["REDIS_URL"]}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- periodic jobs (Celery in production; `openfunnel serve` runs them in process otherwise) ----------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or os.environ.get("REDIS_URL") or None
+CELERY_TIMEZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+CELERY_TASK_ACKS_LATE = True             # a job interrupted by a worker restart runs again (jobs are idempotent)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1    # a long reclaim must not hold other jobs back in one worker's queue
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -37,6 +37,20 @@ SCHEDULE: list[Job] = [
 ]
 
 
+class Ticker:
+    """Which jobs are due on a periodic loop: each job runs at its own interval, the first time at once."""
+
+    def __init__(self) -> None:
+        self.next_run: dict[str, dt.datetime] = {}
+
+    def due(self, now: dt.datetime) -> list[str]:
+        names = [job.name for job in SCHEDULE if self.next_run.get(job.name, now) <= now]
+        for job in SCHEDULE:
+            if job.name in names:
+                self.next_run[job.name] = now + job.every
+        return names
+
+
 def run_due_jobs(*, now: dt.datetime, only: str | None = None) -> dict[str, dict[str, Any]]:
     """Runs each scheduled job once at `now` (all of them, or the one named `only`)."""
     results: dict[str, dict[str, Any]] = {}

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from openfunnel.core.jobs import SCHEDULE, run_due_jobs
+from openfunnel.core.jobs import SCHEDULE, Ticker, run_due_jobs
 
 
 class Command(BaseCommand):
@@ -16,7 +16,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--now", help="ISO-8601 moment to run the jobs at, e.g. 2026-12-01T09:00+08:00")
         parser.add_argument("--only", choices=[job.name for job in SCHEDULE], help="run just this job")
-        parser.add_argument("--every", type=int, help="keep running: run the due jobs every N seconds")
+        parser.add_argument("--every", type=int,
+                            help="keep running: look every N seconds for jobs due at their own interval")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["every"]:
@@ -39,10 +40,15 @@ class Command(BaseCommand):
         from django.db import close_old_connections
 
         logger = logging.getLogger("openfunnel.jobs")
+        ticker = Ticker()
         while True:
-            try:
-                run_due_jobs(now=timezone.now(), only=only)
-            except Exception:  # a failing job must not stop the others from running next time
-                logger.exception("periodic jobs failed")
+            now = timezone.now()
+            for name in ticker.due(now):
+                if only and name != only:
+                    continue
+                try:
+                    run_due_jobs(now=now, only=name)
+                except Exception:  # a failing job must not stop the others from running next time
+                    logger.exception("periodic job %s failed", name)
             close_old_connections()
             time.sleep(max(seconds, 5))
