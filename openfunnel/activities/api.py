@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -55,7 +54,6 @@ class ActivitySerializer(serializers.ModelSerializer):
     customer_name = serializers.SerializerMethodField()
     lead_name = serializers.SerializerMethodField()
     contact_name = serializers.SerializerMethodField()
-    opportunity = serializers.SerializerMethodField()
     mentions = serializers.SerializerMethodField()
     attachments = ActivityAttachmentSerializer(many=True, read_only=True)
 
@@ -77,17 +75,8 @@ class ActivitySerializer(serializers.ModelSerializer):
     def get_contact_name(self, obj: Activity) -> str | None:
         return obj.contact.name if obj.contact else None
 
-    def get_opportunity(self, obj: Activity) -> int | None:
-        return None  # follow-ups are not linked to opportunities yet
-
     def get_mentions(self, obj: Activity) -> list[int]:
         return [user.pk for user in obj.mentions.all()]
-
-
-def _no_opportunity(value: Any) -> Any:
-    if value is not None:
-        raise serializers.ValidationError(_("Follow-ups cannot be linked to opportunities yet."))
-    return value
 
 
 class ActivityInput(StrictSerializer):
@@ -97,7 +86,7 @@ class ActivityInput(StrictSerializer):
     customer = IdField(required=False, allow_null=True)
     lead = IdField(required=False, allow_null=True)
     contact = IdField(required=False, allow_null=True)
-    opportunity = IdField(required=False, allow_null=True, validators=[_no_opportunity])
+    opportunity = IdField(required=False, allow_null=True)
     next_follow_up_at = serializers.DateTimeField(required=False, allow_null=True)
     mentions = serializers.ListField(child=IdField(), required=False, max_length=MAX_MENTIONS)
 
@@ -125,7 +114,6 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     @extend_schema(request=ActivityInput, responses={201: ActivitySerializer})
     def create(self, request: Request) -> Response:
         data = self.input(ActivityInput)
-        data.pop("opportunity", None)
         activity = services.activity_create(actor=request.user, **data)
         return self.respond(self.fetch(activity.pk), status=201)
 

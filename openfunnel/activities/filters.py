@@ -42,6 +42,7 @@ class ActivityFilter(django_filters.FilterSet):
     customer = IdFilter(field_name="customer_id", label=_("Customer"), widget=forms.HiddenInput)
     lead = IdFilter(field_name="lead_id", label=_("Lead"), widget=forms.HiddenInput)
     contact = IdFilter(field_name="contact_id", label=_("Contact"), widget=forms.HiddenInput)
+    opportunity = IdFilter(field_name="opportunity_id", label=_("Opportunity"), widget=forms.HiddenInput)
     occurred_after = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("From"),
                                                widget=forms.DateInput(attrs={"type": "date"}))
     occurred_before = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("To"),

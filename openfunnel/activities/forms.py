@@ -62,10 +62,11 @@ class ActivityForm(forms.Form):
                               help_text=_files_help)
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput())
     lead = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    opportunity = forms.IntegerField(required=False, widget=forms.HiddenInput())
     next = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def __init__(self, *args: Any, customer: Any = None, lead: Any = None, contacts: Any = None,
-                 **kwargs: Any) -> None:
+                 opportunity: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if customer is not None and contacts is not None:
             self.fields["contact"].queryset = contacts
@@ -75,6 +76,8 @@ class ActivityForm(forms.Form):
             self.fields["customer"].initial = customer.pk
         if lead is not None:
             self.fields["lead"].initial = lead.pk
+        if opportunity is not None:
+            self.fields["opportunity"].initial = opportunity.pk
 
 
 class ActivityEditForm(forms.Form):

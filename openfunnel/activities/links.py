@@ -44,6 +44,22 @@ def fetch_contact(*, actor: Any, contact: Any) -> Any:
     return contact_get(actor=actor, id=getattr(contact, "pk", contact))
 
 
+def fetch_opportunity(*, actor: Any, opportunity: Any) -> Any:
+    """The opportunity (an instance or an id) as the actor sees it; NotFound out of scope."""
+    from openfunnel.sales.selectors import opportunity_get
+
+    return opportunity_get(actor=actor, id=getattr(opportunity, "pk", opportunity))
+
+
+def opportunity_url(opportunity_id: int | None) -> str:
+    if not opportunity_id:
+        return ""
+    try:
+        return reverse("sales:detail", args=[opportunity_id])
+    except NoReverseMatch:
+        return ""
+
+
 def fetch_lead(*, actor: Any, lead: Any) -> Any:
     """The lead (an instance or an id) as the actor sees it; NotFound out of scope."""
     from openfunnel.leads.selectors import lead_get

@@ -9,7 +9,8 @@ from openfunnel.core.models import SoftDeleteModel, TimeStampedModel
 
 
 class Activity(TimeStampedModel, SoftDeleteModel):
-    """A follow-up record (跟进记录) on a lead, a customer, a contact (and later an opportunity)."""
+    """A follow-up record (跟进记录) on a lead or a customer, optionally about one of its contacts or
+    opportunities (then it shows on the opportunity and on the customer's timeline)."""
 
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
@@ -30,6 +31,8 @@ class Activity(TimeStampedModel, SoftDeleteModel):
                                  related_name="activities", verbose_name=_("customer"))
     contact = models.ForeignKey("customers.Contact", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="activities", verbose_name=_("contact"))
+    opportunity = models.ForeignKey("sales.Opportunity", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="activities", verbose_name=_("opportunity"))
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in",
                                       verbose_name=_("mentions"))
@@ -42,6 +45,7 @@ class Activity(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["customer", "-occurred_at"], name="activity_customer_recent"),
             models.Index(fields=["lead", "-occurred_at"], name="activity_lead_recent"),
             models.Index(fields=["author", "-occurred_at"], name="activity_author_recent"),
+            models.Index(fields=["opportunity", "-occurred_at"], name="activity_opportunity_recent"),
         ]
 
     def __str__(self) -> str:

@@ -74,45 +74,50 @@ def activity_list(request: HttpRequest) -> HttpResponse:
                    "row_actions_template": "activities/_activity_actions.html"})
 
 
-def _linked_records(request: HttpRequest, source: Any) -> tuple[Any, Any]:
-    """The customer / lead named by the form's hidden fields, as the actor sees them (NotFound otherwise)."""
-    customer = lead = None
-    if source.get("customer"):
+def _linked_records(request: HttpRequest, source: Any) -> tuple[Any, Any, Any]:
+    """The customer / lead / opportunity named by the form's hidden fields, as the actor sees them
+    (NotFound otherwise); an opportunity brings its customer."""
+    customer = lead = opportunity = None
+    if source.get("opportunity"):
+        opportunity = links.fetch_opportunity(actor=request.user, opportunity=source.get("opportunity"))
+        customer = opportunity.customer
+    if source.get("customer") and customer is None:
         customer = links.fetch_customer(actor=request.user, customer=source.get("customer"))
     if source.get("lead"):
         lead = links.fetch_lead(actor=request.user, lead=source.get("lead"))
     if customer is None and lead is None:
         raise NotFound()
-    return customer, lead
+    return customer, lead, opportunity
 
 
 @login_required
 def activity_create(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "activities.create")
     source = request.POST if request.method == "POST" else request.GET
-    customer, lead = _linked_records(request, source)
+    customer, lead, opportunity = _linked_records(request, source)
     contacts = None
     if customer is not None:
         from openfunnel.customers.selectors import contacts_visible_to
 
         contacts = contacts_visible_to(request.user).filter(customer_id=customer.pk)
-    back = _safe_next(request, source.get("next"), links.record_url(customer_id=getattr(customer, "pk", None),
-                                                                    lead_id=getattr(lead, "pk", None))
+    back = _safe_next(request, source.get("next"),
+                      links.opportunity_url(getattr(opportunity, "pk", None))
+                      or links.record_url(customer_id=getattr(customer, "pk", None), lead_id=getattr(lead, "pk", None))
                       or reverse("activities:list"))
     form = ActivityForm(request.POST or None, request.FILES or None, customer=customer, lead=lead, contacts=contacts,
-                        initial={"next": back})
+                        opportunity=opportunity, initial={"next": back})
 
     def save(data: dict[str, Any]) -> Activity:
         mentions = services.mentioned_users_in(data["content"])
         return services.activity_create(
             actor=request.user, kind=data["kind"], content=data["content"], occurred_at=data.get("occurred_at"),
-            customer=customer, lead=lead, contact=data.get("contact"), next_follow_up_at=data.get("next_follow_up_at"),
-            mentions=mentions, files=data.get("files") or [])
+            customer=customer, lead=lead, contact=data.get("contact"), opportunity=opportunity,
+            next_follow_up_at=data.get("next_follow_up_at"), mentions=mentions, files=data.get("files") or [])
 
     if submit_form(request, form, save):
         messages.success(request, _("Follow-up saved."))
         return redirect(back)
-    record = customer if customer is not None else lead
+    record = opportunity if opportunity is not None else customer if customer is not None else lead
     return render_form(request, form, {"title": _("Log a follow-up"), "subtitle": str(record), "cancel_url": back,
                                        "submit_label": _("Save follow-up")})
 
@@ -178,7 +183,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_upload(request: HttpRequest) -> HttpResponse:
     """Attaches a file to a customer or lead (the upload form of the detail pages)."""
     source = request.POST if request.method == "POST" else request.GET
-    customer, lead = _linked_records(request, source)
+    customer, lead, _opportunity = _linked_records(request, source)
     if customer is not None:
         lead = None
     if not services.attachment_can_add(request.user, customer=customer, lead=lead):

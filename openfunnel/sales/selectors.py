@@ -291,11 +291,9 @@ def opportunity_events(*, opportunity: Opportunity, limit: int = 50) -> list[Any
                 .select_related("actor").order_by("-at", "-id")[:limit])
 
 
-def opportunity_activities(*, opportunity: Opportunity, limit: int = 20) -> list[Any] | None:
-    """Follow-ups linked to the opportunity, or None while follow-ups cannot be linked to opportunities."""
+def opportunity_activities(*, opportunity: Opportunity, limit: int = 20) -> list[Any]:
+    """Follow-ups logged on the opportunity, newest first."""
     from openfunnel.activities.models import Activity
 
-    if not any(f.name == "opportunity" for f in Activity._meta.get_fields()):
-        return None
     return list(Activity.objects.filter(opportunity=opportunity, deleted_at__isnull=True)
                 .select_related("author").order_by("-occurred_at", "-id")[:limit])

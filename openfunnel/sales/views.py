@@ -181,8 +181,7 @@ def _checklist(opportunity: Opportunity) -> list[dict[str, Any]]:
 
 def _follow_up_url(opportunity: Opportunity) -> str:
     try:
-        return reverse("activities:create") + "?" + urlencode({"customer": opportunity.customer_id,
-                                                               "opportunity": opportunity.pk})
+        return reverse("activities:create") + "?" + urlencode({"opportunity": opportunity.pk})
     except NoReverseMatch:
         return ""
 

@@ -133,15 +133,16 @@ def _event_data(activity: Activity, attachment_names: list[str]) -> dict[str, An
     # The customer 360° timeline renders these keys; keep them stable.
     return {"kind": activity.kind, "content": activity.content, "activity_id": activity.pk,
             "occurred_at": jsonable(activity.occurred_at), "author_name": activity.author.display_name,
-            "attachments": attachment_names}
+            "attachments": attachment_names, "opportunity_id": activity.opportunity_id}
 
 
 @transaction.atomic
 def activity_create(*, actor: Any, kind: str, content: str, occurred_at: dt.datetime | None = None,
-                    lead: Any = None, customer: Any = None, contact: Any = None,
+                    lead: Any = None, customer: Any = None, contact: Any = None, opportunity: Any = None,
                     next_follow_up_at: dt.datetime | None = None, mentions: Iterable[Any] = (),
                     files: Iterable[Any] = ()) -> Activity:
-    """Logs a follow-up on a lead, customer or contact the actor can see. Needs activities.create.
+    """Logs a follow-up on a lead, customer, contact or opportunity the actor can see. Needs
+    activities.create. A follow-up on an opportunity belongs to the opportunity's customer.
 
     Raises PermissionDenied, NotFound (a linked record out of scope), ValidationFailed. Moves the
     record's last/next follow-up times, plans a reminder, notifies the mentioned users.
@@ -159,6 +160,11 @@ def activity_create(*, actor: Any, kind: str, content: str, occurred_at: dt.date
         if customer is not None and contact.customer_id != getattr(customer, "pk", customer):
             errors["contact"] = [_("This contact does not belong to the customer.")]
         customer = customer if customer is not None else contact.customer_id
+    if opportunity is not None:
+        opportunity = links.fetch_opportunity(actor=actor, opportunity=opportunity)
+        if customer is not None and opportunity.customer_id != getattr(customer, "pk", customer):
+            errors["opportunity"] = [_("This opportunity does not belong to the customer.")]
+        customer = customer if customer is not None else opportunity.customer_id
     if customer is not None:
         customer = links.fetch_customer(actor=actor, customer=customer)
     if lead is not None:
@@ -170,7 +176,7 @@ def activity_create(*, actor: Any, kind: str, content: str, occurred_at: dt.date
         raise ValidationFailed(fields=errors)
 
     activity = Activity.objects.create(kind=kind, content=content, occurred_at=occurred_at, author=actor,
-                                       customer=customer, lead=lead, contact=contact,
+                                       customer=customer, lead=lead, contact=contact, opportunity=opportunity,
                                        next_follow_up_at=next_follow_up_at)
     if mentioned:
         activity.mentions.set(mentioned)

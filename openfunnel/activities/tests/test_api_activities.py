@@ -54,7 +54,7 @@ def test_lead_follow_up_via_api(personas, api_as, alice_lead):
     ({"kind": "call", "content": "x", "customer": "{c}", "occurred_at": "yesterday"}, "occurred_at"),
     ({"kind": "call", "content": "x", "customer": "{c}", "mentions": "bob"}, "mentions"),
     ({"kind": "call", "content": "x", "customer": "{c}", "mentions": [999999]}, "mentions"),
-    ({"kind": "call", "content": "x", "customer": "{c}", "opportunity": 5}, "opportunity"),
+    ({"kind": "call", "content": "x", "customer": "{c}", "opportunity": "five"}, "opportunity"),
     ({"kind": "call", "content": "x"}, "customer"),
 ])
 def test_bad_input_is_a_field_error_and_changes_nothing(personas, api_as, alice_customer, body, field):

@@ -35,7 +35,8 @@ def test_create_touches_customer_plans_reminder_and_records_event(personas, alic
     assert Attachment.objects.filter(customer=alice_customer, activity=activity).count() == 2
     event = Event.objects.get(verb="activity.created")
     assert event.customer_id == alice_customer.pk and event.object_id == activity.pk
-    assert set(event.data) == {"kind", "content", "activity_id", "occurred_at", "author_name", "attachments"}
+    assert set(event.data) == {"kind", "content", "activity_id", "occurred_at", "author_name", "attachments",
+                               "opportunity_id"}
     assert event.data["attachments"] == ["a.txt", "b.pdf"] and event.data["author_name"] == "Alice Rep"
 
 
