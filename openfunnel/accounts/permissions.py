@@ -32,6 +32,11 @@ PERMISSIONS: dict[str, object] = {
     "customers.transfer": _("Transfer customers"),
     "customers.share": _("Share customers with collaborators"),
     "contacts.edit": _("Create and edit contacts"),
+    "opportunities.create": _("Create opportunities"),
+    "opportunities.edit": _("Edit and move opportunities"),
+    "opportunities.delete": _("Delete opportunities"),
+    "opportunities.transfer": _("Transfer opportunities"),
+    "opportunities.share": _("Share opportunities with collaborators"),
     "activities.create": _("Log follow-ups"),
     "tasks.manage": _("Create and assign tasks"),
     "campaigns.manage": _("Manage campaigns"),
@@ -39,8 +44,10 @@ PERMISSIONS: dict[str, object] = {
 }
 
 _SALES = ["leads.create", "leads.edit", "leads.convert", "customers.create", "customers.edit",
-          "customers.share", "contacts.edit", "activities.create", "tasks.manage"]
+          "customers.share", "contacts.edit", "opportunities.create", "opportunities.edit", "opportunities.share",
+          "activities.create", "tasks.manage"]
 _MANAGING = _SALES + ["leads.delete", "leads.assign", "customers.delete", "customers.transfer",
+                      "opportunities.delete", "opportunities.transfer",
                       "campaigns.manage", "data.export"]
 
 # Role names carry a context: "Finance" the role is 财务, while "Finance" the industry is 金融.

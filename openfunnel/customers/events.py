@@ -11,6 +11,7 @@ register_verbs(
         "customer.deleted": _("deleted the customer"),
         "customer.restored": _("restored the customer"),
         "customer.owner_changed": _("changed the owner"),
+        "customer.became_deal": _("became a deal customer (an opportunity was won)"),
         "customer.shared": _("added a collaborator"),
         "customer.unshared": _("removed a collaborator"),
         "contact.created": _("added the contact"),

@@ -107,7 +107,7 @@ class OpportunityEditForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["campaign"] = _campaign_field()
         self.fields["owner"].queryset = users_in_scope(actor) | get_user_model().objects.filter(pk=opportunity.owner_id)
-        if not has_perm(actor, "customers.transfer"):
+        if not has_perm(actor, "opportunities.transfer"):
             del self.fields["owner"]
         if not opportunity.pipeline.allow_probability_override or not opportunity.is_open:
             del self.fields["probability"]

@@ -125,8 +125,8 @@ def opportunity_get(*, actor: Any, id: Any) -> Opportunity:
 
 
 def opportunity_can_edit(actor: Any, opportunity: Opportunity) -> bool:
-    """customers.edit plus: the owner is within the actor's scope, or the actor is an editing collaborator."""
-    if not has_perm(actor, "customers.edit"):
+    """opportunities.edit plus: the owner is within the actor's scope, or the actor is an editing collaborator."""
+    if not has_perm(actor, "opportunities.edit"):
         return False
     if can_see_owner(actor, opportunity.owner_id):
         return True

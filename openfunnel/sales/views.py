@@ -82,7 +82,7 @@ def board(request: HttpRequest) -> HttpResponse:
     more_base = reverse("sales:list") + "?" + urlencode({**params, "pipeline": getattr(pipeline, "pk", "")})
     context = {"title": _("Opportunities"), "pipelines": pipelines, "pipeline": pipeline, "columns": columns,
                "filterset": filterset, "totals": selectors.board_totals(columns), "more_base": more_base,
-               "can_edit": has_perm(actor, "customers.edit"), "cap": BOARD_CAP,
+               "can_edit": has_perm(actor, "opportunities.edit"), "cap": BOARD_CAP,
                "board_url": request.get_full_path()}
     if _htmx(request) and request.GET.get("fragment") == "board":
         return render(request, "sales/_board.html", context)
@@ -126,7 +126,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
                     key="opportunities", filterset_class=OpportunityFilter, default_sort="-id")
     actions = [{"url": reverse("sales:board"), "label": _("Kanban")},
                {"url": reverse("sales:overdue_report"), "label": _("Not closed in time")}]
-    if has_perm(request.user, "customers.edit"):
+    if has_perm(request.user, "opportunities.create"):
         actions.insert(0, {"url": reverse("sales:create"), "label": _("New opportunity")})
     return render(request, "web/list_page.html", {"page": page, "title": _("Opportunities"), "actions": actions})
 
@@ -148,7 +148,7 @@ def overdue_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def opportunity_create(request: HttpRequest) -> HttpResponse:
-    require_perm(request.user, "customers.edit")
+    require_perm(request.user, "opportunities.create")
     initial = {"customer": request.GET.get("customer")} if str(request.GET.get("customer", "")).isdigit() else {}
     form = OpportunityCreateForm(request.POST or None, actor=request.user, initial=initial)
     opportunity = submit_form(request, form,
@@ -211,8 +211,8 @@ def _detail(request: HttpRequest, opportunity: Opportunity, *, status: int = 200
     _decorate([opportunity], timezone.now())
     context = {
         "title": opportunity.name, "opportunity": opportunity, "can_edit": can_edit,
-        "can_delete": has_perm(actor, "customers.delete") and can_edit,
-        "can_share": has_perm(actor, "customers.share") and can_edit,
+        "can_delete": has_perm(actor, "opportunities.delete") and can_edit,
+        "can_share": has_perm(actor, "opportunities.share") and can_edit,
         "stages": stages, "open_stages": open_stages,
         "won_stage": next((s for s in stages if s.kind == Stage.Kind.WON), None),
         "lost_stage": next((s for s in stages if s.kind == Stage.Kind.LOST), None),
@@ -427,7 +427,7 @@ def opportunity_contacts(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_shares(request: HttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_get_for_edit(actor=request.user, id=pk)
-    require_perm(request.user, "customers.share")
+    require_perm(request.user, "opportunities.share")
     if "remove" in request.POST:
         user_id = request.POST["remove"]
         return _section(request, opportunity, "share_form", None,

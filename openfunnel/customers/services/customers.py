@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -484,6 +484,23 @@ def customer_unshare(*, actor: Any, customer: Customer, user: Any) -> None:
         customer_id=locked.pk,
         data={"user": user.pk, "user_name": user.display_name},
     )
+
+
+def customer_mark_deal(*, actor: Any, customer_id: int, at: dt.datetime | None = None) -> bool:
+    """A won opportunity makes its customer a deal customer (成交客户), once; returns whether it changed.
+
+    Called by the opportunity services inside their transaction; a conditional UPDATE, so that two deals
+    won at once record the change once.
+    """
+    customer = Customer.objects.filter(pk=customer_id).exclude(status=Customer.Status.DEAL).only("status").first()
+    if customer is None:
+        return False
+    changed = (Customer.objects.filter(pk=customer_id, status=customer.status)
+               .update(status=Customer.Status.DEAL, version=F("version") + 1, updated_at=at or timezone.now()))
+    if changed:
+        event_record(actor=actor, verb="customer.became_deal", obj=customer, customer_id=customer_id,
+                     changes={"status": [customer.status, Customer.Status.DEAL]}, at=at)
+    return bool(changed)
 
 
 def customer_touch_follow_up(

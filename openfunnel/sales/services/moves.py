@@ -78,6 +78,10 @@ def enter_stage(*, actor: Any, opportunity: Opportunity, stage: Stage, at: dt.da
     changes["stage"] = [previous.name, stage.name]
     event_record(actor=actor, verb=verb or VERBS[stage.kind], obj=opportunity, customer_id=opportunity.customer_id,
                  changes=changes, data=data, at=at)
+    if stage.kind == Stage.Kind.WON:
+        from openfunnel.customers.services import customer_mark_deal
+
+        customer_mark_deal(actor=actor, customer_id=opportunity.customer_id, at=now)
     return change
 
 

@@ -292,13 +292,13 @@ def opportunity_create(*, actor: Any, customer: Any, name: str, pipeline: Pipeli
     """Opens an opportunity on a customer the actor sees (lead conversion calls this too).
 
     Defaults: the default pipeline, its first open stage, owner = the actor, amount = the lines' total
-    when lines are given without an amount. Needs customers.edit; raises PermissionDenied,
+    when lines are given without an amount. Needs opportunities.create; raises PermissionDenied,
     ValidationFailed (stage_requirements_missing when `stage` asks for more than is given).
     """
     from openfunnel.customers.selectors import customer_get
     from openfunnel.sales.selectors import pipeline_default
 
-    require_perm(actor, "customers.edit")
+    require_perm(actor, "opportunities.create")
     try:
         customer = customer_get(actor=actor, id=getattr(customer, "pk", customer))
     except NotFound:
@@ -364,8 +364,8 @@ def opportunity_create(*, actor: Any, customer: Any, name: str, pipeline: Pipeli
 @transaction.atomic
 def opportunity_update(*, actor: Any, opportunity: Opportunity, data: dict[str, Any],
                        expected_version: int | None = None) -> Opportunity:
-    """Changes fields; "owner" transfers (customers.transfer), "contacts" and "lines" replace those lists.
-    Stage changes go through opportunity_move. Needs customers.edit and edit access; raises NotFound,
+    """Changes fields; "owner" transfers (opportunities.transfer), "contacts" and "lines" replace those lists.
+    Stage changes go through opportunity_move. Needs opportunities.edit and edit access; raises NotFound,
     PermissionDenied, ValidationFailed, Conflict(stale_version)."""
     require_edit(actor, opportunity)
     opportunity = lock(opportunity)
@@ -394,7 +394,7 @@ def opportunity_update(*, actor: Any, opportunity: Opportunity, data: dict[str, 
 
 def _transfer(*, actor: Any, opportunity: Opportunity, owner: Any) -> None:
     if actor is not None:
-        require_perm(actor, "customers.transfer")
+        require_perm(actor, "opportunities.transfer")
     new_owner = _resolve_owner(actor, owner) if actor is not None else owner
     before = opportunity.owner_id
     opportunity.owner = new_owner
@@ -411,7 +411,7 @@ def _transfer(*, actor: Any, opportunity: Opportunity, owner: Any) -> None:
 @transaction.atomic
 def opportunity_transfer(*, actor: Any, opportunity: Opportunity, owner: Any) -> Opportunity:
     """Gives the opportunity to another owner within the actor's scope (handover calls this with the
-    admin as actor). Needs customers.transfer; raises NotFound, PermissionDenied, ValidationFailed."""
+    admin as actor). Needs opportunities.transfer; raises NotFound, PermissionDenied, ValidationFailed."""
     require_edit(actor, opportunity)
     opportunity = lock(opportunity)
     if getattr(owner, "pk", owner) != opportunity.owner_id:
@@ -467,10 +467,10 @@ def opportunity_lines_set(*, actor: Any, opportunity: Opportunity, lines: Iterab
 
 @transaction.atomic
 def opportunity_share_set(*, actor: Any, opportunity: Opportunity, user: Any, can_edit: bool = False) -> OpportunityShare:
-    """Adds (or changes) a collaborator. Needs customers.share and edit access; raises NotFound,
+    """Adds (or changes) a collaborator. Needs opportunities.share and edit access; raises NotFound,
     PermissionDenied, ValidationFailed."""
     require_edit(actor, opportunity)
-    require_perm(actor, "customers.share")
+    require_perm(actor, "opportunities.share")
     opportunity = lock(opportunity)
     User = get_user_model()
     if not isinstance(user, User):
@@ -502,7 +502,7 @@ def opportunity_share_set(*, actor: Any, opportunity: Opportunity, user: Any, ca
 def opportunity_share_remove(*, actor: Any, opportunity: Opportunity, user: Any) -> None:
     """Removes a collaborator. Raises NotFound, PermissionDenied."""
     require_edit(actor, opportunity)
-    require_perm(actor, "customers.share")
+    require_perm(actor, "opportunities.share")
     deleted, _rows = OpportunityShare.objects.filter(opportunity=opportunity, user_id=getattr(user, "pk", user)).delete()
     if deleted:
         event_record(actor=actor, verb="opportunity.unshared", obj=opportunity, customer_id=opportunity.customer_id,
@@ -533,10 +533,10 @@ def opportunity_checklist_mark(*, actor: Any, opportunity: Opportunity, item: st
 
 @transaction.atomic
 def opportunity_delete(*, actor: Any, opportunity: Opportunity) -> None:
-    """Moves the opportunity to the recycle bin. Needs customers.delete and the owner within scope;
+    """Moves the opportunity to the recycle bin. Needs opportunities.delete and the owner within scope;
     raises NotFound, PermissionDenied."""
     require_edit(actor, opportunity)
-    if not has_perm(actor, "customers.delete") or not can_see_owner(actor, opportunity.owner_id):
+    if not has_perm(actor, "opportunities.delete") or not can_see_owner(actor, opportunity.owner_id):
         raise PermissionDenied()
     opportunity = lock(opportunity)
     opportunity.deleted_at, opportunity.deleted_by = timezone.now(), actor

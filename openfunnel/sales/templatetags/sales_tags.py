@@ -20,4 +20,4 @@ def opportunity_panel(context: Any, customer: Any, limit: int = 10) -> dict[str,
     shown = list(rows[:limit])
     more = rows.count() - limit if len(shown) == limit else 0
     return {"customer": customer, "opportunities": shown, "more": max(more, 0),
-            "can_create": has_perm(actor, "customers.edit"), "request": context["request"]}
+            "can_create": has_perm(actor, "opportunities.create"), "request": context["request"]}

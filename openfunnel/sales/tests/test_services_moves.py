@@ -166,3 +166,27 @@ def test_stale_version_on_move(world):
     with pytest.raises(Conflict) as error:
         opportunity_move(actor=world.p.alice, opportunity=opp, stage=world.stage("初次接触"), expected_version=99)
     assert error.value.code == "stale_version"
+
+
+def test_a_won_deal_makes_its_customer_a_deal_customer_once(world):
+    contact = world.alice_customer.contacts.get()
+    ready = {"amount": Decimal("500000"), "expected_close_date": dt.date(2026, 9, 30),
+             "contacts": [{"contact": contact.pk, "role": "decision_maker"}]}
+    first, second = world.opp(), world.opp(name="第二单")
+    for opp in (first, second):
+        opportunity_update(actor=world.p.alice, opportunity=opp, data=ready)
+    assert world.alice_customer.status == "potential"
+    version = world.alice_customer.version
+    opportunity_lose(actor=world.p.alice, opportunity=second, reason=world.reasons["价格过高"])
+    world.alice_customer.refresh_from_db()
+    assert world.alice_customer.status == "potential"
+
+    opportunity_win(actor=world.p.alice, opportunity=first)
+    world.alice_customer.refresh_from_db()
+    assert (world.alice_customer.status, world.alice_customer.version) == ("deal", version + 1)
+    event = Event.objects.get(verb="customer.became_deal")
+    assert (event.customer_id, event.changes) == (world.alice_customer.pk, {"status": ["potential", "deal"]})
+
+    opportunity_reopen(actor=world.p.alice, opportunity=second)
+    opportunity_win(actor=world.p.alice, opportunity=second)
+    assert Event.objects.filter(verb="customer.became_deal").count() == 1
