@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from typing import Any
 
 from django.db import models, transaction
@@ -43,6 +44,12 @@ def event_fields(*, actor: Any, verb: str, obj: models.Model, changes: dict[str,
     if at is not None:
         fields["at"] = at
     return fields
+
+
+# An event as the row generators (demo, benchmark) hand it to core.bulk.RowWriter: the field names are the
+# columns, `changes` and `data` JSON text (encoded once by the generator, which is faster than a dict per row).
+EventRow = namedtuple("EventRow", "at actor_id verb object_type object_id object_repr customer_id changes data lead_id",
+                      defaults=(None,))
 
 
 def event_bulk_record(rows: list[dict[str, Any]], batch_size: int = 2000) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from openfunnel.automation.models import Notification
+
+# A notification as the row generators (demo, benchmark) hand it to core.bulk.RowWriter.
+NotificationRow = namedtuple(
+    "NotificationRow", "recipient_id kind message object_type object_id url actor_id read_at created_at")
 
 
 def notification_send(*, recipient: Any, kind: str, message: str, target: Any = None, url: str = "",

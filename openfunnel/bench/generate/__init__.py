@@ -24,9 +24,9 @@ step (register_generation_step) that releases a fifth of them through its bulk r
     values.py         sizes, vocabularies, deterministic names and phone numbers
     rows.py           one named tuple per table; a Batch is one transaction's rows
     customers.py      a customer with its contacts, tags, collaborators and follow-ups
-    opportunities.py  an opportunity and its path through the pipeline
+    opportunities.py  an opportunity and its path through the pipeline (rows by sales.services.bulk)
     company.py        the run: organization, chunks of customers, tasks; reuse and refusal
-    bulk.py           PostgreSQL bulk-load mode, statistics
+    bulk.py           PostgreSQL bulk-load mode, statistics (rows are written by core.bulk.RowWriter)
 """
 
 from openfunnel.bench.generate.company import (

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from openfunnel.bench.generate.bulk import analyze_tables, bulk_load_mode
 from openfunnel.bench.generate.customers import add_customer
-from openfunnel.bench.generate.opportunities import add_opportunity
+from openfunnel.bench.generate.opportunities import SAMPLE_NAME, SAMPLE_SIZE, add_opportunity
 from openfunnel.bench.generate.rows import Batch, EventRow, ReminderRow, TaskRow
 from openfunnel.bench.generate.values import (
     ADMIN_USERNAME,
@@ -38,15 +38,14 @@ from openfunnel.bench.generate.values import (
     TEAMS_PER_REGION,
     YEARS,
     Person,
-    PipelinePlan,
-    StagePlan,
     Weighted,
     encode,
     full_counts,
     phone_digits,
 )
 from openfunnel.bench.progress import Progress
-from openfunnel.bench.writer import RowWriter
+from openfunnel.core.bulk import RowWriter
+from openfunnel.sales.services.bulk import OpportunityRows, SampleFile
 from openfunnel.demo import names
 from openfunnel.demo.seed import FOLLOW_UP_TEXTS
 
@@ -298,7 +297,7 @@ class Generator:
         from openfunnel.activities.models import Activity
         from openfunnel.customers.models import CustomerLevel, Tag
         from openfunnel.customers.services import tag_create
-        from openfunnel.sales.models import LostReason, Pipeline
+        from openfunnel.sales.services.bulk import lost_reason_plans, pipeline_plans
 
         self.levels = list(CustomerLevel.objects.filter(is_active=True).order_by("order", "id")
                            .values_list("id", flat=True))
@@ -314,19 +313,9 @@ class Generator:
         self.follow_up_message = _("Follow up with %(name)s")
         self.share_messages = (_("%(actor)s shared the customer “%(name)s” with you (read only)."),
                                _("%(actor)s shared the customer “%(name)s” with you (read and edit)."))
-        self.lost_reasons = [(pk, name, encode(name)) for pk, name in
-                             LostReason.objects.filter(is_active=True).order_by("order", "id").values_list("id", "name")]
-        self.pipelines: list[PipelinePlan] = []
-        for pipeline in Pipeline.objects.filter(is_active=True).order_by("order", "id").prefetch_related("stages"):
-            stages = sorted((s for s in pipeline.stages.all() if s.is_active), key=lambda s: (s.order, s.pk))
-            plans = [StagePlan(s.pk, s.name, s.order, s.probability, s.kind, s.required_attachments) for s in stages]
-            open_stages = [s for s in plans if s.kind == "open"]
-            won = next((s for s in plans if s.kind == "won"), None)
-            lost = next((s for s in plans if s.kind == "lost"), None)
-            required = {name for s in stages for name in (s.required_fields or [])}
-            if len(open_stages) < 2 or won is None or lost is None or "lines" in required:
-                continue  # the generator fills fields, contacts and attachments, not product lines
-            self.pipelines.append(PipelinePlan(pipeline.pk, open_stages, won, lost, required))
+        self.lost_reasons = lost_reason_plans()
+        # the generator fills fields, contacts and attachments, not product lines
+        self.pipelines = [p for p in pipeline_plans() if "lines" not in p.required]
         if not self.pipelines:
             raise BenchError("no active pipeline with two open stages, a won and a lost stage (and no product-line "
                              "requirement): the opportunities have nowhere to go")
@@ -334,6 +323,9 @@ class Generator:
         if any(s.required_attachments for p in self.pipelines for s in p.open):
             default_storage.delete(SAMPLE_FILE)
             default_storage.save(SAMPLE_FILE, ContentFile(b"\xff\xd8\xff\xe0 bench sample photo"))
+        self.opportunity_rows = OpportunityRows(
+            now=self.now, take_id=self.take_id,
+            sample=SampleFile(SAMPLE_FILE, SAMPLE_NAME, SAMPLE_SIZE, "image/jpeg"))
 
     # --- tasks: each rep's own to-do list around today (task_create, for oneself) -----------------------------
     def tasks(self, batch: Batch) -> None:

@@ -107,29 +107,6 @@ STATUS_PICK = Weighted(["potential", "deal", "churned"], [6, 3, 1])
 
 
 @dataclass
-class StagePlan:
-    id: int
-    name: str
-    order: int
-    probability: int
-    kind: str
-    required_attachments: int
-    name_json: str = field(init=False, default="")
-
-    def __post_init__(self) -> None:
-        self.name_json = encode(self.name)
-
-
-@dataclass
-class PipelinePlan:
-    id: int
-    open: list[StagePlan]
-    won: StagePlan
-    lost: StagePlan
-    required: set[str]
-
-
-@dataclass
 class Person:
     id: int
     name: str

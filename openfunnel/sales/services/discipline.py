@@ -22,6 +22,22 @@ from openfunnel.sales.models import Opportunity, Stage
 OPEN = Opportunity.Status.OPEN
 
 
+# The messages of the jobs' notifications (the bulk generators in sales.services.bulk write the same ones).
+def close_reminder_message(*, name: str, days: int, date: dt.date) -> str:
+    return _("Opportunity “%(name)s” is expected to close in %(days)d days (%(date)s).") % {
+        "name": name, "days": days, "date": date.isoformat()}
+
+
+def overdue_message(*, name: str, date: dt.date) -> str:
+    return _("Opportunity “%(name)s” is past its expected close date (%(date)s): close it or set a new date.") % {
+        "name": name, "date": date.isoformat()}
+
+
+def stage_sla_message(*, name: str, stage: str, days: int, max_days: int) -> str:
+    return _("Opportunity “%(name)s” has been in stage “%(stage)s” for %(days)d days (at most %(max)d).") % {
+        "name": name, "stage": stage, "days": days, "max": max_days}
+
+
 def _open_rows() -> Any:
     return Opportunity.objects.filter(status=OPEN, deleted_at__isnull=True)
 
@@ -56,8 +72,8 @@ def opportunity_close_reminder_send(*, opportunity_id: int, now: dt.datetime, da
         return False
     opportunity = Opportunity.objects.select_related("owner__manager").get(pk=opportunity_id)
     days = (opportunity.expected_close_date - today).days
-    _notify(opportunity, lambda o: _("Opportunity “%(name)s” is expected to close in %(days)d days (%(date)s).")
-            % {"name": o.name, "days": days, "date": o.expected_close_date.isoformat()}, manager_too=True)
+    _notify(opportunity, lambda o: close_reminder_message(name=o.name, days=days, date=o.expected_close_date),
+            manager_too=True)
     event_record(actor=None, verb="opportunity.close_reminder_sent", obj=opportunity,
                  customer_id=opportunity.customer_id,
                  data={"expected_close_date": opportunity.expected_close_date, "days_left": days})
@@ -73,9 +89,7 @@ def opportunity_flag_overdue(*, opportunity_id: int, now: dt.datetime) -> bool:
     if claimed != 1:
         return False
     opportunity = Opportunity.objects.select_related("owner__manager").get(pk=opportunity_id)
-    _notify(opportunity, lambda o: _("Opportunity “%(name)s” is past its expected close date (%(date)s): close it "
-                                     "or set a new date.") % {"name": o.name, "date": o.expected_close_date.isoformat()},
-            manager_too=False)
+    _notify(opportunity, lambda o: overdue_message(name=o.name, date=o.expected_close_date), manager_too=False)
     event_record(actor=None, verb="opportunity.overdue", obj=opportunity, customer_id=opportunity.customer_id,
                  data={"expected_close_date": opportunity.expected_close_date})
     return True
@@ -126,9 +140,8 @@ def opportunity_stage_sla_warn(*, opportunity_id: int, stage_id: int, max_days: 
         return False
     opportunity = Opportunity.objects.select_related("owner__manager", "stage").get(pk=opportunity_id)
     days = opportunity.days_in_stage(now)
-    _notify(opportunity, lambda o: _("Opportunity “%(name)s” has been in stage “%(stage)s” for %(days)d days "
-                                     "(at most %(max)d).") % {"name": o.name, "stage": o.stage.name, "days": days,
-                                                              "max": max_days}, manager_too=True)
+    _notify(opportunity, lambda o: stage_sla_message(name=o.name, stage=o.stage.name, days=days, max_days=max_days),
+            manager_too=True)
     event_record(actor=None, verb="opportunity.stage_sla_exceeded", obj=opportunity,
                  customer_id=opportunity.customer_id,
                  data={"stage": opportunity.stage_id, "stage_name": opportunity.stage.name, "days_in_stage": days,

@@ -1,6 +1,6 @@
-"""Fast row insertion for the benchmark generator: COPY on PostgreSQL, executemany on SQLite.
+"""Fast row insertion for the generators (benchmark, demo): COPY on PostgreSQL, executemany on SQLite.
 
-The generator hands over tuples in its own column order; every other column of the model gets the
+A generator hands over tuples in its own column order; every other column of the model gets the
 field's default (so a field another app adds later is filled the way the ORM would fill it, and a
 new NOT NULL field without a default stops the generator with a clear message instead of writing
 wrong rows).
@@ -9,7 +9,6 @@ wrong rows).
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -26,7 +25,7 @@ class RowWriter:
     def __init__(self) -> None:
         self.vendor = connection.vendor
         if self.vendor not in ("postgresql", "sqlite"):
-            raise SchemaChanged(f"the benchmark generator supports PostgreSQL and SQLite, not {self.vendor}")
+            raise SchemaChanged(f"the bulk generators support PostgreSQL and SQLite, not {self.vendor}")
         self.rows_written = 0
         self.per_table: dict[str, int] = {}
         self._plans: dict[
@@ -64,7 +63,7 @@ class RowWriter:
             else:
                 raise SchemaChanged(
                     f"{model._meta.label}.{f.name} is required and has no default: teach "
-                    "openfunnel/bench/generate.py to fill it"
+                    "the generator (openfunnel/bench/generate, openfunnel/demo) to fill it"
                 )
             tail.append(self._prepare(f, value))
         names = [*columns, *(f.attname for f in extra)]
@@ -155,10 +154,3 @@ class RowWriter:
                     [table],
                 )
 
-
-def money(value: float | decimal.Decimal) -> decimal.Decimal:
-    return decimal.Decimal(value).quantize(decimal.Decimal("0.01"))
-
-
-def iso(value: dt.datetime | dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
