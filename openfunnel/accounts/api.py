@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -120,6 +120,71 @@ class RoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return Response(status=204)
 
 
+# --- departure handover ----------------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "object", "properties": {"to_user": {"type": "integer"},
+                                                        "release_to_pool": {"type": "integer"}},
+                      "description": "Exactly one of to_user (a user id) and release_to_pool (a customer pool id)."})
+class SplitTargetField(serializers.JSONField):
+    """One target of a split, checked by the service so that its errors are named split.<n>.<field>."""
+
+
+class HandoverInput(StrictSerializer):
+    to_user = IdField(required=False, help_text="Everything goes to this active user.")
+    release_to_pool = IdField(required=False, help_text="Customers go to this customer pool; leads to the lead "
+                                                        "pool if there is one.")
+    split = serializers.ListField(child=SplitTargetField(), required=False, max_length=20,
+                                  help_text="Targets to deal the records across, round-robin; open opportunities, "
+                                            "tasks and reminders follow their customer.")
+    keep_as_collaborator = serializers.BooleanField(required=False, default=False,
+                                                    help_text="The user stays a read-only collaborator of the "
+                                                              "customers that go to users.")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                   help_text="Why the customers are in the pool (default: the handover).")
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class HandoverCountsSerializer(serializers.Serializer):
+    leads = serializers.IntegerField()
+    customers = serializers.IntegerField()
+    opportunities = serializers.IntegerField()
+    tasks = serializers.IntegerField()
+    reminders = serializers.IntegerField()
+
+
+class HandoverPoolSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class HandoverPreviewSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    user_name = serializers.CharField()
+    counts = HandoverCountsSerializer()
+    lead_pool = HandoverPoolSerializer(allow_null=True)
+
+
+class HandoverTargetSerializer(HandoverCountsSerializer):
+    type = serializers.ChoiceField(choices=["user", "pool"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    collaborator_shares = serializers.IntegerField()
+
+
+class HandoverReportSerializer(serializers.Serializer):
+    handover = serializers.IntegerField(allow_null=True, help_text="The report's id; null for a dry run.")
+    user = serializers.IntegerField()
+    user_name = serializers.CharField()
+    at = serializers.DateTimeField()
+    dry_run = serializers.BooleanField()
+    keep_as_collaborator = serializers.BooleanField()
+    reason = serializers.CharField()
+    lead_pool = HandoverPoolSerializer(allow_null=True)
+    counts = HandoverCountsSerializer()
+    targets = HandoverTargetSerializer(many=True)
+
+
 # --- users ------------------------------------------------------------------------------------------
 
 
@@ -185,6 +250,23 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     def reactivate(self, request: Request, pk: Any = None) -> Response:
         user = services.user_reactivate(actor=request.user, user=self.get_object())
         return self.respond(self.fetch(user.pk))
+
+    @extend_schema(methods=["GET"], request=None, responses=HandoverPreviewSerializer,
+                   description="What a handover of the user would move: counts per kind (contracts join when "
+                               "the contracts resource exists).")
+    @extend_schema(methods=["POST"], request=HandoverInput, responses=HandoverReportSerializer,
+                   description="Hands the user's open records over: `to_user`, `release_to_pool` (a customer "
+                               "pool), or `split` across several; `dry_run` reports without moving anything.")
+    @action(detail=True, methods=["get", "post"])
+    def handover(self, request: Request, pk: Any = None) -> Response:
+        user = self.get_object()
+        if request.method == "GET":
+            lead_pool = selectors.handover_lead_pool()
+            return Response({"user": user.pk, "user_name": user.display_name,
+                             "counts": selectors.handover_preview(actor=request.user, user=user),
+                             "lead_pool": {"id": lead_pool.pk, "name": lead_pool.name} if lead_pool else None})
+        report = services.user_handover(actor=request.user, user=user, **self.input(HandoverInput))
+        return Response(report.as_dict())
 
 
 # --- sign-in tokens ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ register_verbs({
     "user.updated": _("changed the user"),
     "user.deactivated": _("deactivated the user"),
     "user.reactivated": _("reactivated the user"),
+    "user.handed_over": _("handed over the user's records"),
     "department.created": _("created the department"),
     "department.updated": _("changed the department"),
     "department.deleted": _("deleted the department"),

@@ -142,3 +142,59 @@ class PasswordChangeForm(forms.Form):
                 data["new_password"] != data["new_password_again"]:
             self.add_error("new_password_again", _("The two new passwords differ."))
         return data
+
+
+class HandoverForm(forms.Form):
+    """Whom a user's records go to; the view turns it into user_handover's to_user / release_to_pool / split."""
+
+    successors = forms.TypedMultipleChoiceField(
+        label=_("Successors"), required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("One successor takes everything; with several, customers and leads are dealt out in turns "
+                    "and each open opportunity, task and reminder follows its customer."))
+    pool = forms.TypedChoiceField(label=_("Release customers to the pool"), required=False, coerce=int,
+                                  empty_value=None,
+                                  help_text=_("The pool takes its turn with the successors; customers with an open "
+                                              "opportunity always go to a successor. Leads go to the lead pool, "
+                                              "if there is one."))
+    keep_as_collaborator = forms.BooleanField(
+        label=_("Keep the user as a read-only collaborator"), required=False,
+        help_text=_("On the customers that go to successors, e.g. when the user moves to another team."))
+    reason = forms.CharField(label=_("Reason for the pool"), max_length=300, required=False,
+                             help_text=_("Shown with the released customers. Empty: “Handover of <name>”."))
+
+    # Where the service's field errors belong on this form.
+    ERROR_FIELDS = {"to_user": "successors", "split": "successors", "release_to_pool": "pool"}
+
+    def __init__(self, *args: Any, actor: Any, user: User, **kwargs: Any) -> None:
+        from openfunnel.pool.models import Pool
+
+        super().__init__(*args, **kwargs)
+        successors = (selectors.users_visible_to(actor).filter(is_active=True).exclude(pk__in=[user.pk, actor.pk])
+                      .order_by("name", "username"))
+        self.fields["successors"].choices = [(u.pk, u.display_name) for u in successors]
+        self.fields["pool"].choices = [("", "—")] + [
+            (p.pk, p.name) for p in Pool.objects.filter(kind=Pool.Kind.CUSTOMER).order_by("name", "id")]
+
+    def service_args(self) -> dict[str, Any]:
+        """user_handover's keyword arguments for what was chosen."""
+        users, pool = self.cleaned_data["successors"], self.cleaned_data["pool"]
+        args: dict[str, Any] = {"keep_as_collaborator": self.cleaned_data["keep_as_collaborator"],
+                                "reason": self.cleaned_data["reason"]}
+        if pool is not None and not users:
+            args["release_to_pool"] = pool
+        elif len(users) == 1 and pool is None:
+            args["to_user"] = users[0]
+        elif users:
+            args["split"] = [{"to_user": u} for u in users] + ([{"release_to_pool": pool}] if pool else [])
+        return args
+
+    def error_fields(self, fields: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """The service's errors (to_user, split.<n>.release_to_pool, ...) under this form's field names."""
+        mapped: dict[str, list[Any]] = {}
+        for name, messages in fields.items():
+            last = name.rsplit(".", 1)[-1]
+            target = self.ERROR_FIELDS.get(last, last if last in self.fields else "__all__")
+            if name.startswith("split.") and last not in self.ERROR_FIELDS:
+                target = "successors"
+            mapped.setdefault(target, []).extend(messages)
+        return mapped

@@ -4,7 +4,7 @@ from functools import cache
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from openfunnel.accounts.permissions import BUILTIN_ROLES, DATA_SCOPES, SCOPE_SELF
@@ -123,3 +123,26 @@ class Preference(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="preference_unique_key")]
+
+
+class Handover(models.Model):
+    """One departure handover (离职交接): whose open records moved, who did it, and the report of what went where.
+
+    `report` holds the targets in the order given, each with its counts per kind (see services.handover);
+    the field-level trail of every moved record is in the audit events, which carry this handover's id.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="handovers", verbose_name=_("user"))
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("by"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    keep_as_collaborator = models.BooleanField(_("kept as read-only collaborator"), default=False)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.at:%Y-%m-%d %H:%M}"

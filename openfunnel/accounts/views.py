@@ -24,6 +24,7 @@ from openfunnel.accounts.filters import UserFilter
 from openfunnel.accounts.forms import (
     ApiTokenForm,
     DepartmentForm,
+    HandoverForm,
     LoginForm,
     PasswordChangeForm,
     RoleForm,
@@ -32,7 +33,7 @@ from openfunnel.accounts.forms import (
 from openfunnel.accounts.models import User
 from openfunnel.accounts.permissions import PERMISSIONS
 from openfunnel.accounts.scope import require_perm
-from openfunnel.core.errors import DomainError
+from openfunnel.core.errors import DomainError, ValidationFailed
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -304,12 +305,20 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = selectors.user_get(actor=request.user, id=pk)
     require_perm(request.user, "org.manage")
     form = UserForm(request.POST or None, actor=request.user, user=user)
-    if submit_form(request, form, lambda data: services.user_update(actor=request.user, user=user,
-                                                                    data=form.service_data())):
+    was_active = user.is_active
+    saved = submit_form(request, form, lambda data: services.user_update(actor=request.user, user=user,
+                                                                         data=form.service_data()))
+    if saved:
         messages.success(request, _("User saved."))
+        if was_active and not saved.is_active and _owns_open_records(saved):
+            messages.info(request, _("%(name)s still owns open records: hand them over now.")
+                          % {"name": user.display_name})
+            return redirect("accounts:user_handover", pk=user.pk)
         return redirect("accounts:users")
     return render_form(request, form, {"title": user.display_name, "subtitle": user.username,
-                                       "cancel_url": reverse("accounts:users")})
+                                       "cancel_url": reverse("accounts:users"),
+                                       "actions": [{"url": reverse("accounts:user_handover", args=[user.pk]),
+                                                    "label": _("Hand over records")}]})
 
 
 @login_required
@@ -325,6 +334,10 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(name)s was deactivated; their sessions and API tokens ended.")
                          % {"name": user.display_name})
+        if _owns_open_records(user):
+            messages.info(request, _("%(name)s still owns open records: hand them over now.")
+                          % {"name": user.display_name})
+            return redirect("accounts:user_handover", pk=user.pk)
     return redirect("accounts:users")
 
 
@@ -335,3 +348,67 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     services.user_reactivate(actor=request.user, user=user)
     messages.success(request, _("%(name)s can sign in again.") % {"name": user.display_name})
     return redirect("accounts:users")
+
+
+# --- departure handover -------------------------------------------------------------------------------
+
+
+def _owns_open_records(user: User) -> bool:
+    return any(selectors.handover_counts(user=user).values())
+
+
+@login_required
+def user_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Preview what the user owns, choose successors and/or a pool, see the plan, confirm; then the report."""
+    user = selectors.user_get(actor=request.user, id=pk)
+    counts = selectors.handover_preview(actor=request.user, user=user)
+    form = HandoverForm(request.POST if request.method == "POST" else None, actor=request.user, user=user)
+    confirmed = request.POST.get("confirm") == "1"
+
+    def run(data: dict[str, Any]) -> Any:
+        try:
+            return services.user_handover(actor=request.user, user=user, dry_run=not confirmed,
+                                          **form.service_args())
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, fields=form.error_fields(error.fields)) from None
+
+    report = submit_form(request, form, run)
+    if report is not None and not report.dry_run:
+        messages.success(request, _("The records of %(name)s were handed over.") % {"name": user.display_name})
+        return redirect("accounts:handover_detail", pk=report.handover.pk)
+    status = 400 if request.method == "POST" and form.errors else 200
+    plan = report.as_dict() if report is not None else None
+    return render(request, "accounts/handover.html", {
+        "title": _("Hand over the records of %(name)s") % {"name": user.display_name},
+        "subject": user, "total": sum(counts.values()), "form": form, "plan": plan, "kinds": _kind_labels(),
+        "preview": [{"kind": kind, "label": label, "count": counts[kind]} for kind, label in _kind_labels()],
+        "plan_table": _report_table(plan) if plan else None,
+        "plan_lead_pool": plan["lead_pool"] if plan else None,
+        "plan_has_pool": bool(plan) and any(t["type"] == "pool" for t in plan["targets"]),
+        "earlier": selectors.handovers_visible_to(request.user).filter(user=user)[:10],
+    }, status=status)
+
+
+def _kind_labels() -> list[tuple[str, Any]]:
+    return [("leads", _("Open leads")), ("customers", _("Customers")), ("opportunities", _("Open opportunities")),
+            ("tasks", _("Open tasks")), ("reminders", _("Pending reminders"))]
+
+
+def _report_table(report: dict[str, Any]) -> dict[str, Any]:
+    """A report's targets as table rows, the counts in the order of _kind_labels, and the totals."""
+    kinds = [kind for kind, _label in _kind_labels()]
+    rows = [{**target, "cells": [target.get(kind, 0) for kind in kinds]} for target in report.get("targets", [])]
+    return {"rows": rows, "totals": [report.get("counts", {}).get(kind, 0) for kind in kinds]}
+
+
+@login_required
+def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report of a handover: what went to whom, per kind."""
+    handover = selectors.handover_get(actor=request.user, id=pk)
+    report = handover.report
+    return render(request, "accounts/handover_report.html", {
+        "title": _("Handover of %(name)s") % {"name": handover.user.display_name},
+        "handover": handover, "report": report, "kinds": _kind_labels(), "table": _report_table(report),
+        "lead_pool": report.get("lead_pool"),
+        "has_pool": any(t.get("type") == "pool" for t in report.get("targets", [])),
+    })

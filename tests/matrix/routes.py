@@ -22,7 +22,7 @@ OWNED = {"lead", "customer", "contact", "activity", "lead_activity", "attachment
 POOLS = {"pool"}
 POOL_CUSTOMERS = {"pool_customer"}
 PERSONAL = {"reminder", "notification", "token"}
-CONFIG = {"department", "role", "user", "campaign", "level", "tag", "product", "pipeline", "stage",
+CONFIG = {"department", "role", "user", "handover", "campaign", "level", "tag", "product", "pipeline", "stage",
           "lost_reason"}
 AUDIT = {"event"}
 RECYCLED = {"deleted_lead"}
@@ -99,11 +99,14 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "api:user-detail": O("user", read=True),
     "api:user-deactivate": O("user"),
     "api:user-reactivate": O("user"),
+    "api:user-handover": O("user"),
     "api:apitoken-detail": O("token"),
     "accounts:token_revoke": O("token"),
     "accounts:user_edit": O("user"),
     "accounts:user_deactivate": O("user"),
     "accounts:user_reactivate": O("user"),
+    "accounts:user_handover": O("user"),
+    "accounts:handover_detail": O("handover"),
     "accounts:department_edit": O("department"),
     "accounts:department_delete": O("department"),
     "accounts:role_edit": O("role"),
@@ -162,6 +165,8 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "api:pool-detail": O("pool", read=True),
     "api:pool-assign": O("pool"),
     "api:pool-claim": O("pool"),
+    "api:pool-customers": O("pool", read=True),
+    "api:pool-leads": O("pool", read=True),
     "pool:detail": O("pool", read=True),
     "pool:edit": O("pool"),
     "pool:claim": O("pool"),
@@ -169,6 +174,8 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "api:pool-event-detail": O("pool_event", read=True),
     "api:customer-release": O("customer"),
     "pool:release": O("customer"),
+    "api:lead-release": O("lead"),
+    "pool:lead_release": O("lead"),
     # --- follow-ups, attachments, tasks, reminders ---
     "api:activity-detail": O("activity", "lead_activity", read=True),
     "activities:edit": O("activity", "lead_activity"),

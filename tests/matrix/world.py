@@ -140,6 +140,18 @@ def _records(p: Personas, owner: Any, tag: str, pipeline: Any, *, uscc: str, dep
     return rec
 
 
+def _handover(p: Personas) -> Any:
+    """A past handover's report (of a leaver outside the personas, so that nobody's records move)."""
+    from openfunnel.accounts.models import User
+    from openfunnel.accounts.services import user_handover
+    from openfunnel.customers.services import customer_create
+
+    leaver = User.objects.create_user(username="leaver", password="leaver-pass-1", name="Leaver", role=p.bob.role,
+                                      department=p.north)
+    customer_create(actor=leaver, name="Leaver's Old Account Company")
+    return user_handover(actor=p.admin, user=leaver, to_user=p.director.pk).handover
+
+
 def build_world() -> World:
     from openfunnel.audit.models import Event
     from openfunnel.catalog.services import product_create
@@ -168,5 +180,6 @@ def build_world() -> World:
         "stage": pipeline.stages.order_by("order", "id").first(),
         "lost_reason": LostReason.objects.order_by("id").first(),
         "event": Event.objects.filter(actor=p.alice, verb="customer.created").first(),
+        "handover": _handover(p),
     }
     return World(p=p, recs=recs, config=config)

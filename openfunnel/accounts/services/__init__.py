@@ -5,6 +5,7 @@ and records its audit event. Import them from here: `from openfunnel.accounts.se
 """
 
 from openfunnel.accounts.services.departments import department_create, department_delete, department_update
+from openfunnel.accounts.services.handover import HandoverReport, HandoverTarget, user_handover
 from openfunnel.accounts.services.login import (
     InvalidCredentials,
     LoginThrottled,
@@ -25,7 +26,8 @@ from openfunnel.accounts.services.users import (
 
 __all__ = [
     "InvalidCredentials", "LoginThrottled", "apitoken_create", "apitoken_revoke", "auth_login_attempt",
+    "HandoverReport", "HandoverTarget",
     "department_create", "department_delete", "department_update", "login_failures_clear", "preference_set",
     "role_create", "role_delete", "role_permissions_set", "role_update", "session_forget", "session_register", "sessions_end",
-    "user_create", "user_deactivate", "user_password_change", "user_reactivate", "user_update",
+    "user_create", "user_deactivate", "user_handover", "user_password_change", "user_reactivate", "user_update",
 ]
