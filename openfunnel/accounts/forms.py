@@ -156,9 +156,10 @@ class HandoverForm(forms.Form):
                                   help_text=_("The pool takes its turn with the successors; customers with an open "
                                               "opportunity always go to a successor. Leads go to the lead pool, "
                                               "if there is one."))
+    # No help text: a checkbox field lays its parts out in a row, where a help text would stand first.
     keep_as_collaborator = forms.BooleanField(
-        label=_("Keep the user as a read-only collaborator"), required=False,
-        help_text=_("On the customers that go to successors, e.g. when the user moves to another team."))
+        label=_("Keep the user as a read-only collaborator of the customers that go to successors"),
+        required=False)
     reason = forms.CharField(label=_("Reason for the pool"), max_length=300, required=False,
                              help_text=_("Shown with the released customers. Empty: “Handover of <name>”."))
 

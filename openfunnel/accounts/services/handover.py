@@ -353,15 +353,15 @@ def user_handover(*, actor: Any, user: User, to_user: Any = None, release_to_poo
     report = HandoverReport(user=user, targets=targets, lead_pool=lead_pool, keep_as_collaborator=keep_as_collaborator,
                             reason=reason or _("Handover of %(name)s") % {"name": user.display_name},
                             dry_run=not lock, at=now)
+    if keep_as_collaborator:
+        for target in targets:
+            if not target.is_pool:
+                target.collaborator_shares = target.counts["customers"]
     if report.dry_run:
         return report
     if not any(report.totals.values()):
         raise ValidationFailed(fields={"__all__": [
             _("%(name)s has no open records; there is nothing to hand over.") % {"name": user.display_name}]})
-    if keep_as_collaborator:
-        for target in targets:
-            if not target.is_pool:
-                target.collaborator_shares = target.counts["customers"]
     report.handover = Handover.objects.create(user=user, actor=actor, at=now,
                                               keep_as_collaborator=keep_as_collaborator, report={})
     _apply(actor=actor, user=user, plan=plan, report=report, now=now)
