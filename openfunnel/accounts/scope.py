@@ -5,6 +5,8 @@ Every selector in every app builds its visibility filter from `owner_q`; no view
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import Q
@@ -97,6 +99,42 @@ def owner_q(actor: Any, owner_field: str = "owner") -> Q:
     if ids is None:
         return Q()
     return Q(**{f"{owner_field}_id__in": ids})
+
+
+# Set to a dict during a GET/HEAD request by ScopeCacheMiddleware; None elsewhere.
+_request_cache: ContextVar[dict[Any, Any] | None] = ContextVar("openfunnel_request_cache", default=None)
+
+
+def request_cached(actor: Any, key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, remembered for the actor for the rest of a read-only request (see ScopeCacheMiddleware).
+
+    Outside such a request (services, jobs, tests calling selectors, a POST) it is computed every time,
+    so a share or a pool membership changed a moment ago is always seen.
+    """
+    cache = _request_cache.get()
+    if cache is None:
+        return compute()
+    slot = (getattr(actor, "pk", None), key)
+    if slot not in cache:
+        cache[slot] = compute()
+    return cache[slot]
+
+
+class ScopeCacheMiddleware:
+    """Lets the scope's lookups (shared records, pool memberships) run once per GET/HEAD request instead of
+    once per selector: a page reads them several times and changes none of them."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        token = _request_cache.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_cache.reset(token)
 
 
 def can_see_owner(actor: Any, owner_id: int | None) -> bool:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from openfunnel.core.errors import DomainError, NotFound
+from openfunnel.core.pagination import CappedPaginator
 
 MAX_ID = 2**63 - 1
 
@@ -23,6 +24,7 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    django_paginator_class = CappedPaginator
 
     def get_page_number(self, request: Any, paginator: Any) -> Any:
         # A garbled page number reads as the first page rather than an error.
@@ -36,8 +38,11 @@ class Pagination(pagination.PageNumberPagination):
             raise NotFound(_("That page does not exist.")) from None
 
     def get_paginated_response(self, data: Any) -> Response:
-        return Response({"count": self.page.paginator.count, "next": self.get_next_link(),
-                         "previous": self.get_previous_link(), "results": data})
+        body = {"count": self.page.paginator.count, "next": self.get_next_link(),
+                "previous": self.get_previous_link(), "results": data}
+        if getattr(self.page.paginator, "capped", False):
+            del body["count"]  # API.md: "count may be omitted on very large tables"
+        return Response(body)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {"type": "object", "required": ["results", "next"], "properties": {

@@ -15,7 +15,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -28,6 +27,7 @@ from rest_framework.views import APIView
 
 from openfunnel.accounts.scope import has_perm, visible_owner_ids
 from openfunnel.core.api import IdField, StrictSerializer
+from openfunnel.core.pagination import order_by_term
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.errors import ValidationFailed
 from openfunnel.core.viewsets import ScopedViewSet
@@ -347,9 +347,7 @@ class CustomerOrdering(OrderingFilter):
         ordering = self.get_ordering(request, queryset, view)
         if not ordering:
             return queryset
-        # Empty values sort last on every database (SQLite and PostgreSQL disagree by default).
-        return queryset.order_by(*[F(term[1:]).desc(nulls_last=True) if term.startswith("-")
-                                   else F(term).asc(nulls_last=True) for term in ordering])
+        return queryset.order_by(*[order_by_term(queryset.model, term) for term in ordering])
 
 
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

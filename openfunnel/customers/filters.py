@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -30,6 +31,25 @@ def _campaigns(request: Any) -> QuerySet[Any]:
     from openfunnel.leads.models import Campaign
 
     return Campaign.objects.order_by("name", "id")
+
+
+# Beyond this many customers matched through a contact's name, the match stays a correlated subquery.
+CONTACT_MATCH_IDS = 500
+
+
+def _contact_match(text: str) -> Q | Exists:
+    """Customers with a (not deleted) contact whose name contains `text`.
+
+    On PostgreSQL a trigram index finds those contacts at once (customers migration 0005): their customers'
+    ids are read first, so that the whole search is an OR of index scans. A correlated EXISTS in the OR
+    would make it test every customer in scope, which is what SQLite (no such index) does best anyway.
+    """
+    contacts = Contact.objects.filter(deleted_at__isnull=True, name__icontains=text)
+    if connection.vendor == "postgresql":
+        ids = list(contacts.order_by().values_list("customer_id", flat=True).distinct()[: CONTACT_MATCH_IDS + 1])
+        if len(ids) <= CONTACT_MATCH_IDS:
+            return Q(pk__in=ids)
+    return Exists(contacts.filter(customer_id=OuterRef("pk")))
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -69,15 +89,12 @@ class CustomerFilter(django_filters.FilterSet):
         text = (value or "").strip()[:100]
         if not text:
             return queryset
-        contacts = Contact.objects.filter(
-            customer_id=OuterRef("pk"), deleted_at__isnull=True, name__icontains=text
-        )
         condition = (
             Q(name__icontains=text)
             | Q(phone__icontains=text)
             | Q(uscc__icontains=text)
             | Q(email__icontains=text)
-            | Exists(contacts)
+            | _contact_match(text)
         )
         phone = normalize_phone(text)
         if phone:

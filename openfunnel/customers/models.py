@@ -130,6 +130,8 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
             models.Index(fields=["owner", "-last_follow_up_at"], name="customer_owner_followup"),
             models.Index(fields=["owner", "-id"], name="customer_owner_recent"),
             models.Index(fields=["pool", "owner"], name="customer_pool_owner"),
+            # the list's default order: a large scope reads its first page off this index
+            models.Index(fields=["-created_at", "-id"], name="customer_recent"),
         ]
 
     def __str__(self) -> str:

@@ -6,12 +6,49 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
-from openfunnel.accounts.scope import has_perm, visible_owner_ids
+from openfunnel.accounts.scope import has_perm, request_cached, visible_owner_ids
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.customers.models import Contact, Customer, CustomerLevel, CustomerShare, DedupSettings, Tag
+
+
+@dataclass(frozen=True)
+class ScopeRefs:
+    """What a scope holds besides the owners: the customers shared with the actor and the actor's member pools
+    (split by whether their members see the customers' history)."""
+
+    shared: list[int]
+    history_pools: list[int]
+    basic_pools: list[int]
+
+
+def scope_refs(actor: Any) -> ScopeRefs:
+    """The actor's shares and member pools, in one query (once per read-only request).
+
+    Resolved to ids rather than left as subqueries: a scope that ORs owner ids with subqueries keeps
+    PostgreSQL from using any index (it scans every customer), while an OR of id lists is a union of
+    index scans.
+    """
+    def compute() -> ScopeRefs:
+        from openfunnel.pool.models import Pool
+        from openfunnel.pool.selectors import member_pool_ids
+
+        shares = (CustomerShare.objects.filter(user_id=actor.pk).order_by()
+                  .annotate(ref_kind=Value(0)).values_list("customer_id", "ref_kind"))
+        pools = (Pool.objects.filter(pk__in=member_pool_ids(actor)).order_by()
+                 .annotate(ref_kind=Case(When(members_see_history=True, then=Value(1)), default=Value(2)))
+                 .values_list("pk", "ref_kind"))
+        refs = ScopeRefs([], [], [])
+        lists = (refs.shared, refs.history_pools, refs.basic_pools)
+        for pk, kind in shares.union(pools, all=True):
+            lists[kind].append(pk)
+        for values in lists:
+            values.sort()
+        return refs
+
+    return request_cached(actor, "customer_scope_refs", compute)
 
 
 def customer_scope_q(actor: Any, prefix: str = "", *, pool_basics: bool = False) -> Q:
@@ -21,17 +58,17 @@ def customer_scope_q(actor: Any, prefix: str = "", *, pool_basics: bool = False)
     `pool_basics` adds the other member pools' customers: their basic fields only (customers_visible_to);
     follow-ups, opportunities and contacts of those stay private.
     """
-    from openfunnel.pool.selectors import pool_customers_q
-
     ids = visible_owner_ids(actor)
     if ids is None:
         return Q()
-    shared = CustomerShare.objects.filter(user_id=actor.pk).values("customer_id")
-    return (
-        Q(**{f"{prefix}owner_id__in": ids})
-        | Q(**{f"{prefix}id__in": shared})
-        | pool_customers_q(actor, prefix=prefix, history_only=not pool_basics)
-    )
+    refs = scope_refs(actor)
+    q = Q(**{f"{prefix}owner_id__in": ids})
+    if refs.shared:
+        q |= Q(**{f"{prefix}id__in": refs.shared})
+    pools = refs.history_pools + (refs.basic_pools if pool_basics else [])
+    if pools:
+        q |= Q(**{f"{prefix}owner_id__isnull": True, f"{prefix}pool_id__in": pools})
+    return q
 
 
 def customers_visible_to(actor: Any) -> QuerySet[Customer]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import F, QuerySet
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
@@ -25,6 +25,7 @@ from django.utils.timezone import is_aware, localtime
 from django.utils.safestring import SafeString
 
 from openfunnel.accounts.models import Preference
+from openfunnel.core.pagination import CappedPaginator, order_by_term
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,9 @@ class ListPage:
         self.sort = self._sort()
         field_name = self.sort.lstrip("-")
         # Empty values sort last whatever the direction, on SQLite and PostgreSQL alike.
-        primary = F(field_name).desc(nulls_last=True) if self.sort.startswith("-") else F(field_name).asc(nulls_last=True)
+        primary = order_by_term(queryset.model, self.sort)
         queryset = queryset.order_by(primary, "-id") if field_name != "id" else queryset.order_by(primary)
-        paginator = Paginator(queryset, self.page_size)
+        paginator = CappedPaginator(queryset, self.page_size)
         try:
             self.page = paginator.page(self.request.GET.get("page") or 1)
         except (EmptyPage, PageNotAnInteger):
