@@ -130,6 +130,25 @@ class SplitTargetField(serializers.JSONField):
     """One target of a split, checked by the service so that its errors are named split.<n>.<field>."""
 
 
+HANDOVER_DESCRIPTION = """Hands the user's open records over in one transaction (needs the permission to manage
+users): `to_user`, `release_to_pool` (a customer pool), or `split` across several targets; `dry_run` answers
+the same report without moving anything.
+
+What moves: open leads (new, contacted, qualified), every customer the user owns, open opportunities, open tasks
+and reminders not yet done. Won and lost opportunities, converted and invalid leads, done tasks and records in
+the recycle bin stay, as history. Contracts join when the contracts resource exists.
+
+A split deals customers and leads in turns across the targets (counts differ by one at most). A customer with
+an open opportunity goes to a user, never to the pool; opportunities, tasks and reminders follow their customer
+(or lead) when it went to a user, and are dealt among the users otherwise. Leads go to the lead pool (no owner)
+only when a lead pool exists; without one they go to the users. A handover with a pool but no user is refused
+(400 on `release_to_pool`) while the user has open opportunities, tasks or reminders (or leads and no lead pool).
+
+Every move is recorded like a single transfer or release: owner_since / assigned_at reset, previous_owner set,
+an event on each record's timeline and a transfer or release entry in the pool log; each successor gets one
+notification; the report is kept and the audit log holds a `user.handed_over` event with it."""
+
+
 class HandoverInput(StrictSerializer):
     to_user = IdField(required=False, help_text="Everything goes to this active user.")
     release_to_pool = IdField(required=False, help_text="Customers go to this customer pool; leads to the lead "
@@ -255,8 +274,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
                    description="What a handover of the user would move: counts per kind (contracts join when "
                                "the contracts resource exists).")
     @extend_schema(methods=["POST"], request=HandoverInput, responses=HandoverReportSerializer,
-                   description="Hands the user's open records over: `to_user`, `release_to_pool` (a customer "
-                               "pool), or `split` across several; `dry_run` reports without moving anything.")
+                   description=HANDOVER_DESCRIPTION)
     @action(detail=True, methods=["get", "post"])
     def handover(self, request: Request, pk: Any = None) -> Response:
         user = self.get_object()
