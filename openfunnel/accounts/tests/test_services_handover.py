@@ -274,3 +274,24 @@ def test_only_open_opportunities_move(personas, book):
     report = user_handover(actor=personas.admin, user=personas.alice, to_user=personas.bob.pk)
     assert report.totals["opportunities"] == 1
     assert Opportunity.objects.filter(owner=personas.alice, status="lost").count() == 1
+
+
+def test_queries_do_not_grow_with_the_book(personas):
+    """Set-based: a book twice as large costs the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openfunnel.customers.services import customer_bulk_create
+    from openfunnel.leads.services import lead_bulk_create
+
+    def queries_for(user, size):
+        customer_bulk_create(actor=personas.admin, rows=[{"name": f"{user.username} {i} Bearings Co", "owner": user}
+                                                         for i in range(size)])
+        lead_bulk_create(actor=personas.admin, rows=[{"company": f"{user.username} {i} Lead Gears Co", "owner": user}
+                                                     for i in range(size)])
+        with CaptureQueriesContext(connection) as captured:
+            user_handover(actor=personas.admin, user=user,
+                          split=[{"to_user": personas.director.pk}, {"to_user": personas.manager.pk}])
+        return len(captured)
+
+    assert queries_for(personas.alice, 20) == queries_for(personas.bob, 40)
