@@ -34,6 +34,8 @@ SCHEDULE: list[Job] = [
     Job("opportunity_stage_sla", "openfunnel.sales.jobs.stage_sla_warnings", dt.timedelta(hours=1)),
     Job("pool_reclaim_warnings", "openfunnel.pool.jobs.warnings_run", dt.timedelta(hours=1)),
     Job("pool_reclaim", "openfunnel.pool.jobs.reclaim_run", dt.timedelta(hours=1)),
+    Job("pool_lead_reclaim_warnings", "openfunnel.pool.jobs.lead_warnings_run", dt.timedelta(hours=1)),
+    Job("pool_lead_reclaim", "openfunnel.pool.jobs.lead_reclaim_run", dt.timedelta(hours=1)),
 ]
 
 

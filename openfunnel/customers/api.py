@@ -30,6 +30,7 @@ from openfunnel.core.api import IdField, StrictSerializer
 from openfunnel.core.pagination import order_by_term
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.errors import ValidationFailed
+from openfunnel.core.geo import NearbyFilter, distance_value
 from openfunnel.core.viewsets import ScopedViewSet
 from openfunnel.customers import selectors, services
 from openfunnel.customers.filters import ContactFilter, CustomerFilter
@@ -59,6 +60,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     collaborators = CustomerCollaboratorSerializer(source="shares", many=True, read_only=True)
     pool = serializers.SerializerMethodField()
     can_edit = serializers.SerializerMethodField()
+    distance_m = serializers.SerializerMethodField()
 
     class Meta:
         model = Customer
@@ -95,8 +97,14 @@ class CustomerSerializer(serializers.ModelSerializer):
             "updated_at",
             "version",
             "can_edit",
+            "distance_m",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_distance_m(self, obj: Customer) -> int | None:
+        """Metres from ?lat=&lng= of a list request (null otherwise, or without coordinates)."""
+        return distance_value(obj)
 
     def get_tag_names(self, obj: Customer) -> list[str]:
         return [tag.name for tag in obj.tags.all()]
@@ -353,7 +361,8 @@ class CustomerOrdering(OrderingFilter):
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-    filter_backends = [DjangoFilterBackend, CustomerOrdering]
+    # NearbyFilter last: with ?lat=&lng= (and no ?ordering=) the nearest customers come first.
+    filter_backends = [DjangoFilterBackend, CustomerOrdering, NearbyFilter]
     ordering_fields = ["name", "created_at", "last_follow_up_at", "next_follow_up_at", "level", "id"]
     ordering = ["-created_at", "-id"]
 

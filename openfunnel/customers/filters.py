@@ -85,6 +85,14 @@ class CustomerFilter(django_filters.FilterSet):
         model = Customer
         fields: list[str] = []
 
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        # ?owner=me: "my customers", the same link for everyone (API and web).
+        request = kwargs.get("request")
+        if data is not None and data.get("owner") == "me" and getattr(request, "user", None) is not None:
+            data = data.copy()
+            data["owner"] = str(request.user.pk)
+        super().__init__(data, *args, **kwargs)
+
     def filter_search(self, queryset: QuerySet[Customer], name: str, value: str) -> QuerySet[Customer]:
         text = (value or "").strip()[:100]
         if not text:

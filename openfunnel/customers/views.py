@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from openfunnel.accounts.scope import has_perm, require_perm
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from openfunnel.core.geo import DISTANCE
 from openfunnel.customers import selectors, services
 from openfunnel.customers.filters import ContactFilter, CustomerFilter
 from openfunnel.customers.forms import (
@@ -31,6 +32,7 @@ from openfunnel.customers.forms import (
 )
 from openfunnel.customers.models import Customer
 from openfunnel.pool.listing import RECLAIM_COLUMN, attach_reclaim_outlook
+from openfunnel.pool.nearby import DISTANCE_COLUMN, nearby
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -129,20 +131,23 @@ def _attachment_download_available() -> bool:
 
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
+    # ?lat=&lng= (the "Nearby" button): a distance column, nearest first.
+    customers, located = nearby(request, selectors.customer_list(actor=request.user))
     page = ListPage(
         request,
-        selectors.customer_list(actor=request.user),
-        columns=[*CUSTOMER_COLUMNS, RECLAIM_COLUMN],
+        customers,
+        columns=[*([DISTANCE_COLUMN] if located.point else []), *CUSTOMER_COLUMNS, RECLAIM_COLUMN],
         key="customers",
         filterset_class=CustomerFilter,
-        default_sort="-created_at",
+        default_sort=DISTANCE if located.point else "-created_at",
     )
     attach_reclaim_outlook(page.page.object_list)
-    actions = (
+    actions: list[Any] = (
         [{"url": reverse("customers:create"), "label": _("New customer")}]
         if has_perm(request.user, "customers.create")
         else []
     )
+    actions += [{"url": reverse("customers:list") + "?owner=me", "label": _("My customers")}, located]
     return render(request, "web/list_page.html", {"page": page, "title": _("Customers"), "actions": actions})
 
 

@@ -1,12 +1,13 @@
-"""REST resources of the public pool (API.md /pools/, /pools/<id>/claim/, /assign/, /customers/<id>/release/,
-/pool-events/): thin adapters over the pool's services and selectors."""
+"""REST resources of the public pool (API.md /pools/, /pools/<id>/customers/, /leads/, /claim/, /assign/,
+/customers/<id>/release/, /leads/<id>/release/): thin adapters over the pool's services and selectors.
+The pool log and statistics are in api_log."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,12 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openfunnel.core.api import IdField, StrictSerializer
-from openfunnel.customers.api import CustomerSerializer
-from openfunnel.core.errors import ValidationFailed
+from openfunnel.core.errors import NotFound, ValidationFailed
+from openfunnel.core.geo import NearbyFilter, distance_value
 from openfunnel.core.viewsets import ScopedViewSet
+from openfunnel.customers.api import CustomerSerializer
+from openfunnel.customers.models import Customer
+from openfunnel.leads.models import Lead
 from openfunnel.pool import selectors, services
-from openfunnel.pool.filters import PoolEventFilter
-from openfunnel.pool.models import Pool, PoolEvent
+from openfunnel.pool.models import Pool
 
 DAY_FIELDS = ["max_owned_per_user", "daily_claim_limit", "reclaim_after_claim_days", "reclaim_no_follow_up_days",
               "reclaim_no_deal_days"]
@@ -87,13 +90,47 @@ class PoolInput(StrictSerializer):
     exempt_stage = IdField(allow_null=True, required=False)
 
 
+class PoolCustomerSerializer(serializers.ModelSerializer):
+    """What a pool member sees of a customer lying in the pool (its basic fields) and, with ?lat=&lng=,
+    how far it is in metres."""
+
+    lat = serializers.FloatField(read_only=True, allow_null=True)
+    lng = serializers.FloatField(read_only=True, allow_null=True)
+    level_name = serializers.CharField(source="level.name", read_only=True, default=None, allow_null=True)
+    distance_m = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "industry", "size", "region", "address", "lat", "lng", "level", "level_name",
+                  "last_follow_up_at", "pool", "pool_entered_at", "pool_reason", "distance_m"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_distance_m(self, obj: Any) -> int | None:
+        return distance_value(obj)
+
+
+class PoolLeadSerializer(serializers.ModelSerializer):
+    """What a lead pool's member sees of a lead lying in the pool before claiming it."""
+
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = Lead
+        fields = ["id", "company", "region", "source", "campaign", "campaign_name", "status", "created_at"]
+        read_only_fields = fields
+
+
 class ClaimInput(StrictSerializer):
     customer = IdField(required=False)
     lead = IdField(required=False)
 
 
 class AssignInput(StrictSerializer):
-    customers = serializers.ListField(child=IdField(), allow_empty=False, max_length=services.claim.MAX_BATCH)
+    customers = serializers.ListField(child=IdField(), allow_empty=False, max_length=services.claim.MAX_BATCH,
+                                      required=False)
+    leads = serializers.ListField(child=IdField(), allow_empty=False, max_length=services.claim.MAX_BATCH,
+                                  required=False)
     owner = IdField(required=False)
     owners = serializers.ListField(child=IdField(), allow_empty=False, required=False, max_length=200)
     strategy = serializers.ChoiceField(choices=list(services.ASSIGN_STRATEGIES), required=False)
@@ -141,6 +178,27 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         services.pool_update(actor=request.user, pool=pool, **_service_args(self.input(PoolInput, partial=True)))
         return self.respond(self.fetch(pool.pk))
 
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="Part of the name")],
+                   responses=PoolCustomerSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[NearbyFilter], serializer_class=PoolCustomerSerializer)
+    def customers(self, request: Request, pk: Any = None) -> Response:
+        """The customers lying in the pool, newest first; with ?lat=&lng= nearest first (distance_m)."""
+        pool = selectors.pool_get(actor=request.user, id=pk)
+        queryset = selectors.pool_customers(actor=request.user, pool=pool,
+                                            search=request.query_params.get("search", ""))
+        page = self.paginate_queryset(self.filter_queryset(queryset))
+        return self.get_paginated_response(PoolCustomerSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="Part of the company name")],
+                   responses=PoolLeadSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=PoolLeadSerializer)
+    def leads(self, request: Request, pk: Any = None) -> Response:
+        """The open leads lying in a lead pool (every lead without an owner), newest first."""
+        pool = selectors.pool_get(actor=request.user, id=pk)
+        queryset = selectors.pool_leads(actor=request.user, pool=pool, search=request.query_params.get("search", ""))
+        page = self.paginate_queryset(queryset.select_related("campaign"))
+        return self.get_paginated_response(PoolLeadSerializer(page, many=True).data)
+
     @extend_schema(request=ClaimInput, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def claim(self, request: Request, pk: Any = None) -> Response:
@@ -162,14 +220,18 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 
     @extend_schema(request=AssignInput,
                    responses=inline_serializer("PoolAssignResult", {"assigned": serializers.ListField(
-                       child=inline_serializer("PoolAssigned", {"customer": serializers.IntegerField(),
+                       child=inline_serializer("PoolAssigned", {"customer": serializers.IntegerField(required=False),
+                                                                "lead": serializers.IntegerField(required=False),
                                                                 "owner": serializers.IntegerField()}))}))
     @action(detail=True, methods=["post"], filter_backends=[])
     def assign(self, request: Request, pk: Any = None) -> Response:
+        """Customers (a customer pool) or leads (a lead pool) to one owner, or dealt across several owners."""
         from openfunnel.accounts.models import User
 
         pool = selectors.pool_get(actor=request.user, id=pk)
         data = self.input(AssignInput)
+        if ("customers" in data) == ("leads" in data):
+            raise ValidationFailed(fields={"customers": [_("Give either customers or leads.")]})
         if ("owner" in data) == ("owners" in data):
             raise ValidationFailed(fields={"owner": [_("Give either an owner or a list of owners.")]})
         ids = [data["owner"]] if "owner" in data else data["owners"]
@@ -177,8 +239,13 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         if len(found) != len(set(ids)):
             raise ValidationFailed(fields={"owner": [_("Choose active users within your data scope.")]})
         strategy = data.get("strategy") or ("single" if "owner" in data else "round_robin")
+        owners = [found[i] for i in ids]
+        if "leads" in data:
+            leads = services.leads_assign(actor=request.user, pool=pool, lead_ids=data["leads"], owners=owners,
+                                          strategy=strategy)
+            return Response({"assigned": [{"lead": lead.pk, "owner": lead.owner_id} for lead in leads]})
         assigned = services.customers_assign(actor=request.user, pool=pool, customer_ids=data["customers"],
-                                             owners=[found[i] for i in ids], strategy=strategy)
+                                             owners=owners, strategy=strategy)
         return Response({"assigned": [{"customer": c.pk, "owner": c.owner_id} for c in assigned]})
 
 
@@ -198,6 +265,32 @@ class CustomerReleaseView(APIView):
         return Response(_customer_out_or_gone(request, customer.pk))
 
 
+class LeadReleaseView(APIView):
+    """POST /leads/<id>/release/ {"pool", "reason"}: the owner gives an open lead up to the lead pool."""
+
+    @extend_schema(request=ReleaseInput, responses=inline_serializer(
+        "LeadReleased", {"id": serializers.IntegerField(), "owner": serializers.IntegerField(allow_null=True)}))
+    def post(self, request: Request, pk: Any) -> Response:
+        from openfunnel.leads.api import LeadSerializer
+        from openfunnel.leads.selectors import lead_get
+
+        lead = lead_get(actor=request.user, id=pk)
+        serializer = ReleaseInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        pool = None
+        if data.get("pool"):
+            pool = selectors.lead_pools_for_release(request.user).filter(pk=data["pool"]).first()
+            if pool is None:
+                raise ValidationFailed(fields={"pool": [_("Choose a lead pool you are a member of.")]})
+        services.lead_release(actor=request.user, lead=lead, pool=pool, reason=data["reason"])
+        try:
+            released = lead_get(actor=request.user, id=lead.pk)
+        except NotFound:  # reps do not see pool leads: they get the id back
+            return Response({"id": lead.pk, "owner": None})
+        return Response(LeadSerializer(released, context={"request": request}).data)
+
+
 def _customer_out_or_gone(request: Request, customer_id: int) -> dict[str, Any]:
     """The released customer as the actor now sees it (a rep who is no pool member only gets its id back)."""
     from openfunnel.core.errors import NotFound
@@ -206,66 +299,3 @@ def _customer_out_or_gone(request: Request, customer_id: int) -> dict[str, Any]:
         return _customer_out(request, customer_id)
     except NotFound:
         return {"id": customer_id, "owner": None}
-
-
-class PoolEventSerializer(serializers.ModelSerializer):
-    customer_name = serializers.CharField(source="customer.name", default=None, allow_null=True, read_only=True)
-    user_name = serializers.CharField(source="user.display_name", default=None, allow_null=True, read_only=True)
-    actor_name = serializers.CharField(source="actor.display_name", default=None, allow_null=True, read_only=True)
-    pool_name = serializers.CharField(source="pool.name", default=None, allow_null=True, read_only=True)
-
-    class Meta:
-        model = PoolEvent
-        fields = ["id", "kind", "pool", "pool_name", "customer", "customer_name", "lead", "user", "user_name",
-                  "actor", "actor_name", "reason", "rule", "at"]
-        read_only_fields = fields
-
-
-class PoolEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """The pool log: events of the users within the actor's data scope, newest first."""
-
-    serializer_class = PoolEventSerializer
-    filterset_class = PoolEventFilter
-
-    def get_queryset(self) -> Any:
-        return selectors.pool_events_visible_to(self.request.user).order_by("-at", "-id")
-
-    def fetch(self, pk: Any) -> PoolEvent:
-        return selectors.pool_event_get(actor=self.request.user, id=pk)
-
-
-class PoolStatisticsInput(serializers.Serializer):
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
-    pool = IdField(required=False)
-
-
-class PoolStatisticsView(APIView):
-    """GET /pool-statistics/?since=&until=&pool= — per rep within the actor's scope: claims, assignments
-    received, releases, reclaims and customers taken from a pool that went on to a won deal."""
-
-    @extend_schema(parameters=[PoolStatisticsInput],
-                   responses=inline_serializer("PoolStatistics", {"results": serializers.ListField(
-                       child=inline_serializer("PoolStatisticsRow", {
-                           "user": serializers.IntegerField(), "user_name": serializers.CharField(),
-                           "claims": serializers.IntegerField(), "assigned": serializers.IntegerField(),
-                           "releases": serializers.IntegerField(), "reclaims": serializers.IntegerField(),
-                           "converted": serializers.IntegerField()}))}))
-    def get(self, request: Request) -> Response:
-        import datetime as dt
-
-        from django.utils import timezone
-
-        params = PoolStatisticsInput(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-
-        def moment(day: Any) -> Any:
-            return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if day else None
-
-        pool = selectors.pool_get(actor=request.user, id=data["pool"]) if "pool" in data else None
-        until = moment(data.get("until") + dt.timedelta(days=1)) if data.get("until") else None
-        rows = selectors.pool_statistics(actor=request.user, since=moment(data.get("since")), until=until, pool=pool)
-        return Response({"results": [{"user": r["user"].pk, "user_name": r["user"].display_name,
-                                      **{k: r[k] for k in ("claims", "assigned", "releases", "reclaims", "converted")}}
-                                     for r in rows]})

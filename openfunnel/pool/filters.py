@@ -27,6 +27,7 @@ class PoolEventFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=PoolEvent.Kind.choices, label=_("kind"))
     pool = IdFilter(field_name="pool_id", label=_("pool"))
     customer = IdFilter(field_name="customer_id", label=_("customer"))
+    lead = IdFilter(field_name="lead_id", label=_("lead"))
     user = IdFilter(field_name="user_id", label=_("user"))
     actor = IdFilter(field_name="actor_id", label=_("by"))
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("from"))
@@ -34,4 +35,4 @@ class PoolEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = PoolEvent
-        fields = ["kind", "pool", "customer", "user", "actor", "since", "until"]
+        fields = ["kind", "pool", "customer", "lead", "user", "actor", "since", "until"]

@@ -85,25 +85,45 @@ class ReleaseForm(forms.Form):
         self.fields["pool"].queryset = pools_for_release(actor)
 
 
+class LeadReleaseForm(forms.Form):
+    pool = forms.ModelChoiceField(queryset=Pool.objects.none(), label=_("Lead pool"), required=False,
+                                  empty_label=_("The pool it came from"))
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from openfunnel.pool.selectors import lead_pools_for_release
+
+        self.fields["pool"].queryset = lead_pools_for_release(actor)
+
+
 class AssignForm(forms.Form):
+    """The pool page's assignment bar: the ticked rows (`customers`, or `leads` in a lead pool), who gets them
+    and how they are dealt."""
+
     STRATEGIES = [("single", _("All to the first chosen user")), ("round_robin", _("Round-robin")),
                   ("least_loaded", _("Least loaded first"))]
-    customers = forms.TypedMultipleChoiceField(label=_("Customers"), coerce=int, choices=[])
     owners = forms.ModelMultipleChoiceField(queryset=None, label=_("Assign to"))
     strategy = forms.ChoiceField(label=_("Distribution"), choices=STRATEGIES, initial="single")
 
-    def __init__(self, *args: Any, actor: Any, customer_ids: list[int], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any, ids: list[int], rows: str = "customers", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from openfunnel.customers.selectors import users_for_transfer
 
-        self.fields["customers"].choices = [(i, i) for i in customer_ids]
+        self.rows = rows
+        self.fields[rows] = forms.TypedMultipleChoiceField(
+            label=_("Leads") if rows == "leads" else _("Customers"), coerce=int, choices=[(i, i) for i in ids])
         self.fields["owners"].queryset = users_for_transfer(actor)
 
-    def clean_customers(self) -> list[int]:
-        value = self.cleaned_data["customers"]
-        if len(value) > MAX_BATCH:
-            raise forms.ValidationError(_("At most %(max)d at once.") % {"max": MAX_BATCH})
-        return value
+    @property
+    def rows_field(self) -> Any:
+        return self[self.rows]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if len(data.get(self.rows) or []) > MAX_BATCH:
+            self.add_error(self.rows, _("At most %(max)d at once.") % {"max": MAX_BATCH})
+        return data
 
 
 class DryRunForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Periodic jobs of the pool (listed in openfunnel.core.jobs.SCHEDULE): reclaim and reclaim warnings.
+"""Periodic jobs of the pool (listed in openfunnel.core.jobs.SCHEDULE): reclaim and reclaim warnings, of
+customers and of leads.
 
 Each `run(now) -> dict` selects due customers batch-wise (ids ascending, resuming after the last one) and
 calls one service per customer; the services decide under a SKIP LOCKED row lock and a conditional update,
@@ -12,6 +13,7 @@ from typing import Any
 
 from openfunnel.pool import services
 from openfunnel.pool.models import Pool
+from openfunnel.pool.lead_rules import lead_due_rows
 from openfunnel.pool.rules import due_rows
 
 
@@ -43,5 +45,35 @@ def warnings_run(now: dt.datetime) -> dict[str, Any]:
         for row, due in due_rows(pool, now + dt.timedelta(days=pool.warn_days_before)):
             if due.at > now and services.reclaim_warn(customer_id=row["pk"], owner_id=row["owner_id"], due=due,
                                                       now=now):
+                warned += 1
+    return {"warned": warned}
+
+
+def _lead_pools() -> list[Pool]:
+    return list(Pool.objects.filter(kind=Pool.Kind.LEAD).order_by("pk"))
+
+
+def lead_reclaim_run(now: dt.datetime) -> dict[str, Any]:
+    """Returns every lead due at `now` to the lead pool."""
+    reclaimed = skipped = 0
+    for pool in _lead_pools():
+        for row, due in lead_due_rows(pool, now):
+            if services.lead_reclaim(lead_id=row["pk"], owner_id=row["owner_id"], assigned_at=row["assigned_at"],
+                                     last_follow_up_at=row["last_follow_up_at"], pool=pool, due=due, now=now):
+                reclaimed += 1
+            else:
+                skipped += 1
+    return {"reclaimed": reclaimed, "skipped": skipped}
+
+
+def lead_warnings_run(now: dt.datetime) -> dict[str, Any]:
+    """Warns owners whose leads fall due within their lead pool's warning days (once per due day)."""
+    warned = 0
+    for pool in _lead_pools():
+        if not pool.warn_days_before:
+            continue
+        for row, due in lead_due_rows(pool, now + dt.timedelta(days=pool.warn_days_before)):
+            if due.at > now and services.lead_reclaim_warn(lead_id=row["pk"], owner_id=row["owner_id"], due=due,
+                                                           now=now):
                 warned += 1
     return {"warned": warned}

@@ -28,8 +28,9 @@ def _cell(customer: Any) -> Any:
         return ""
     days = due.days_left(timezone.now())
     text = ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
-    return format_html('<span title="{}"{}>{}</span>', due.label, ' class="badge badge-amber"' if days <= 3 else "",
-                       text)
+    # The rule in words under the count: a phone has no hover for a title.
+    return format_html('<span{}>{}</span><div class="small muted" data-testid="reclaim-rule">{}</div>',
+                       ' class="badge badge-amber"' if days <= 3 else "", text, due.label)
 
 
 RECLAIM_COLUMN = Column("reclaim_in", _("Reclaim in"), render=_cell)

@@ -30,7 +30,8 @@ class Pool(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CUSTOMER)
     is_default = models.BooleanField(
         _("default pool"), default=False,
-        help_text=_("Governs customers that never were in a pool (one pool at most)."))
+        help_text=_("Governs the customers (or, in a lead pool, the leads) that never came from a pool; "
+                    "one customer pool and one lead pool at most."))
     member_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="pools",
                                           verbose_name=_("member users"))
     member_departments = models.ManyToManyField("accounts.Department", blank=True, related_name="pools",
@@ -66,8 +67,8 @@ class Pool(TimeStampedModel):
         ordering = ["name", "id"]
         verbose_name = _("public pool")
         verbose_name_plural = _("public pools")
-        constraints = [models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True),
-                                               name="pool_one_default")]
+        constraints = [models.UniqueConstraint(fields=["kind", "is_default"], condition=models.Q(is_default=True),
+                                               name="pool_one_default_per_kind")]
 
     def __str__(self) -> str:
         return self.name
@@ -122,14 +123,21 @@ class PoolEvent(models.Model):
 
 
 class ReclaimWarning(models.Model):
-    """A warning sent to an owner about one upcoming reclaim; unique, so two workers warn once."""
+    """A warning sent to an owner about one upcoming reclaim of a customer or a lead; unique, so two workers
+    warn once."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+")
+    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     due_on = models.DateField()
     rule = models.CharField(max_length=20)
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["customer", "owner", "due_on"],
-                                               name="reclaim_warning_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "owner", "due_on"], name="reclaim_warning_once"),
+            models.UniqueConstraint(fields=["lead", "owner", "due_on"], name="reclaim_warning_lead_once"),
+            models.CheckConstraint(condition=models.Q(customer__isnull=True) ^ models.Q(lead__isnull=True),
+                                   name="reclaim_warning_customer_or_lead"),
+        ]

@@ -32,6 +32,8 @@ RULE_LABELS: dict[str, Any] = {
     NO_FOLLOW_UP: _("no follow-up within %(days)d days since the last one"),
     NO_DEAL: _("no won deal within %(days)d days of ownership"),
 }
+# A lead's "deal" is its conversion (openfunnel.pool.lead_rules).
+LEAD_RULE_LABELS: dict[str, Any] = {**RULE_LABELS, NO_DEAL: _("not converted within %(days)d days of ownership")}
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,13 @@ class Rules:
     after_claim: int | None = None
     no_follow_up: int | None = None
     no_deal: int | None = None
+    lead: bool = False
 
     def days(self, rule: str) -> int:
         return int(getattr(self, rule) or 0)
 
     def label(self, rule: str) -> str:
-        return str(RULE_LABELS[rule]) % {"days": self.days(rule)}
+        return str((LEAD_RULE_LABELS if self.lead else RULE_LABELS)[rule]) % {"days": self.days(rule)}
 
     @property
     def empty(self) -> bool:
@@ -113,18 +116,27 @@ def _won_since_ownership() -> Exists:
                                              deleted_at__isnull=True, won_at__gte=OuterRef("owner_since")))
 
 
-def _due_q(rules: Rules, at: dt.datetime) -> Q:
-    """Customers (owned) that are due at `at` under `rules` — the SQL twin of `due_for`."""
+def due_q(rules: Rules, at: dt.datetime, *, since: str = "owner_since", won: Q | None = None) -> Q:
+    """Records (owned) that are due at `at` under `rules` — the SQL twin of `due_for`.
+
+    `since` names the ownership start (customers: owner_since; leads: assigned_at); `won` the condition that
+    stops the no-deal rule (customers: a win since the ownership began; leads: none, open leads are unconverted).
+    """
     q = Q(pk__in=[])
     if rules.after_claim is not None:
-        q |= Q(owner_since__lte=at - dt.timedelta(days=rules.after_claim)) & (
-            Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=F("owner_since")))
+        q |= Q(**{f"{since}__lte": at - dt.timedelta(days=rules.after_claim)}) & (
+            Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=F(since)))
     if rules.no_follow_up is not None:
         limit = at - dt.timedelta(days=rules.no_follow_up)
-        q |= Q(owner_since__lte=limit) & (Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lte=limit))
+        q |= Q(**{f"{since}__lte": limit}) & (Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lte=limit))
     if rules.no_deal is not None:
-        q |= Q(owner_since__lte=at - dt.timedelta(days=rules.no_deal)) & ~Q(won_since_ownership=True)
+        no_deal = Q(**{f"{since}__lte": at - dt.timedelta(days=rules.no_deal)})
+        q |= no_deal & ~won if won is not None else no_deal
     return q
+
+
+def _due_q(rules: Rules, at: dt.datetime) -> Q:
+    return due_q(rules, at, won=Q(won_since_ownership=True))
 
 
 def governed_q(pool: Pool, prefix: str = "") -> Q:

@@ -115,22 +115,34 @@ def pools_for_release(actor: Any) -> QuerySet[Pool]:
     return pools.filter(kind=Pool.Kind.CUSTOMER).order_by("name", "id")
 
 
-def pool_customers(*, actor: Any, pool: Pool) -> QuerySet[Any]:
-    """The customers in a pool the actor already holds (from pool_get): the basic fields a member sees."""
+def lead_pools_for_release(actor: Any) -> QuerySet[Pool]:
+    """Lead pools a lead release may name: the actor's own; every lead pool for holders of leads.assign."""
+    pools = Pool.objects.all() if has_perm(actor, "leads.assign") else pools_visible_to(actor)
+    return pools.filter(kind=Pool.Kind.LEAD).order_by("name", "id")
+
+
+def pool_customers(*, actor: Any, pool: Pool, search: str = "") -> QuerySet[Any]:
+    """The customers in a pool the actor already holds (from pool_get): the basic fields a member sees;
+    `search` matches part of the name."""
     from openfunnel.customers.models import Customer
 
-    return (Customer.objects.filter(pool=pool, owner__isnull=True, deleted_at__isnull=True)
-            .select_related("level", "previous_owner").order_by("-pool_entered_at", "-id"))
+    customers = (Customer.objects.filter(pool=pool, owner__isnull=True, deleted_at__isnull=True)
+                 .select_related("level", "previous_owner").order_by("-pool_entered_at", "-id"))
+    search = (search or "").strip()[:100]
+    return customers.filter(name__icontains=search) if search else customers
 
 
-def pool_leads(*, actor: Any, pool: Pool) -> QuerySet[Any]:
-    """The unowned, open leads a lead pool's member may claim (basic fields), newest first."""
+def pool_leads(*, actor: Any, pool: Pool, search: str = "") -> QuerySet[Any]:
+    """The unowned, open leads a lead pool's member may claim (basic fields), newest first; `search` matches
+    part of the company name."""
     from openfunnel.leads.models import Lead
 
     if pool.kind != Pool.Kind.LEAD:
         return Lead.objects.none()
-    return (Lead.objects.filter(owner__isnull=True, deleted_at__isnull=True)
-            .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("-id"))
+    leads = (Lead.objects.filter(owner__isnull=True, deleted_at__isnull=True)
+             .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("-id"))
+    search = (search or "").strip()[:100]
+    return leads.filter(company__icontains=search) if search else leads
 
 
 def pool_events_visible_to(actor: Any) -> QuerySet[PoolEvent]:
@@ -151,9 +163,10 @@ def pool_event_get(*, actor: Any, id: Any) -> PoolEvent:
 
 def pool_statistics(*, actor: Any, since: dt.datetime | None = None, until: dt.datetime | None = None,
                     pool: Pool | None = None) -> list[dict[str, Any]]:
-    """Per rep within the actor's scope: claims (incl. assignments received), releases, reclaims, and how many
-    customers they took from a pool went on to a won deal."""
+    """Per rep within the actor's scope: claims, assignments received, releases, reclaims, how many customers
+    they took from a pool went on to a won deal, and how many leads they took from a lead pool were converted."""
     from openfunnel.accounts.models import User
+    from openfunnel.leads.models import Lead
     from openfunnel.sales.models import Opportunity
 
     events = pool_events_visible_to(actor).filter(user__isnull=False)
@@ -169,13 +182,16 @@ def pool_statistics(*, actor: Any, since: dt.datetime | None = None, until: dt.d
                       releases=Count("id", filter=Q(kind=PoolEvent.Kind.RELEASE)),
                       reclaims=Count("id", filter=Q(kind=PoolEvent.Kind.RECLAIM)))
             .order_by("user_id"))
-    taken = events.filter(kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN], customer__isnull=False)
+    taken = events.filter(kind__in=[PoolEvent.Kind.CLAIM, PoolEvent.Kind.ASSIGN])
     converted: dict[int, int] = {}
     won = Opportunity.objects.filter(status=Opportunity.Status.WON, deleted_at__isnull=True)
     for user_id, count in (taken.filter(customer_id__in=won.values("customer_id"))
                            .values("user_id").annotate(n=Count("customer_id", distinct=True))
                            .values_list("user_id", "n")):
         converted[user_id] = count
+    leads_converted = dict(taken.filter(lead__status=Lead.Status.CONVERTED)
+                           .values("user_id").annotate(n=Count("lead_id", distinct=True))
+                           .values_list("user_id", "n"))
     users = {u.pk: u for u in User.objects.filter(pk__in=[r["user_id"] for r in rows])}
     result = []
     for row in rows:
@@ -184,7 +200,8 @@ def pool_statistics(*, actor: Any, since: dt.datetime | None = None, until: dt.d
             continue
         result.append({"user": user, "claims": row["claims"], "assigned": row["assigned"],
                        "releases": row["releases"], "reclaims": row["reclaims"],
-                       "converted": converted.get(row["user_id"], 0)})
+                       "converted": converted.get(row["user_id"], 0),
+                       "leads_converted": leads_converted.get(row["user_id"], 0)})
     return sorted(result, key=lambda r: (r["user"].display_name or "").lower())
 
 
@@ -195,22 +212,28 @@ def today_start(now: dt.datetime) -> dt.datetime:
 
 
 def reclaim_preview(*, actor: Any, at: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
-    """Who would be reclaimed at `at` and why, among the owners within the actor's scope (the dry-run page)."""
+    """Who would be reclaimed at `at` and why, among the owners within the actor's scope (the dry-run page):
+    customers, then leads; each row has `customer` or `lead`."""
     from openfunnel.accounts.models import User
     from openfunnel.customers.models import Customer
+    from openfunnel.leads.models import Lead
+    from openfunnel.pool.lead_rules import lead_due_rows
     from openfunnel.pool.rules import due_rows, governing_pools
 
     ids = visible_owner_ids(actor)
     pools, _default = governing_pools()
-    found: list[tuple[dict[str, Any], Any, Pool]] = []
-    for pool in sorted(pools.values(), key=lambda p: p.pk):
-        for row, due in due_rows(pool, at):
-            if ids is None or row["owner_id"] in ids:
-                found.append((row, due, pool))
+    found: list[tuple[str, dict[str, Any], Any, Pool]] = []
+    sources = [("customer", pool, due_rows) for pool in sorted(pools.values(), key=lambda p: p.pk)]
+    sources += [("lead", pool, lead_due_rows) for pool in Pool.objects.filter(kind=Pool.Kind.LEAD).order_by("pk")]
+    for kind, pool, rows in sources:
+        for row, due in rows(pool, at):
             if len(found) >= limit:
                 break
-    customers = Customer.objects.in_bulk([row["pk"] for row, _due, _pool in found])
-    owners = User.objects.in_bulk({row["owner_id"] for row, _due, _pool in found})
-    return [{"customer": customers[row["pk"]], "owner": owners.get(row["owner_id"]), "pool": pool,
+            if ids is None or row["owner_id"] in ids:
+                found.append((kind, row, due, pool))
+    records = {"customer": Customer.objects.in_bulk([row["pk"] for kind, row, *_ in found if kind == "customer"]),
+               "lead": Lead.objects.in_bulk([row["pk"] for kind, row, *_ in found if kind == "lead"])}
+    owners = User.objects.in_bulk({row["owner_id"] for _kind, row, *_ in found})
+    return [{kind: records[kind][row["pk"]], "owner": owners.get(row["owner_id"]), "pool": pool,
              "due_at": due.at, "rule": due.rule, "reason": due.label}
-            for row, due, pool in found if row["pk"] in customers]
+            for kind, row, due, pool in found if row["pk"] in records[kind]]

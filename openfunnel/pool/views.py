@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,21 +14,27 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from openfunnel.accounts.scope import has_perm, require_perm
 from openfunnel.core.errors import DomainError
+from openfunnel.core.geo import nearest_first
 from openfunnel.pool import selectors, services
 from openfunnel.pool.filters import PoolEventFilter
-from openfunnel.pool.forms import AssignForm, DryRunForm, PoolForm, ReleaseForm
+from openfunnel.pool.forms import AssignForm, DryRunForm, LeadReleaseForm, PoolForm, ReleaseForm
 from openfunnel.pool.models import Pool
+from openfunnel.pool.nearby import nearby
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
 
+def _assign_permission(pool: Pool) -> str:
+    return "leads.assign" if pool.kind == Pool.Kind.LEAD else "customers.transfer"
+
+
 def _can_assign(actor: Any, pool: Pool) -> bool:
-    return has_perm(actor, "customers.transfer") and pool.claim_mode != Pool.ClaimMode.FREE
+    return has_perm(actor, _assign_permission(pool)) and pool.claim_mode != Pool.ClaimMode.FREE
 
 
 def _can_claim(actor: Any, pool: Pool) -> bool:
@@ -52,20 +59,22 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_detail(request: HttpRequest, pool: Pool, assign_form: AssignForm | None = None,
                    status: int = 200) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:100]
+    located = None
     if pool.kind == Pool.Kind.LEAD:
-        customers = selectors.pool_leads(actor=request.user, pool=pool)
-        if query:
-            customers = customers.filter(company__icontains=query)
+        customers = selectors.pool_leads(actor=request.user, pool=pool, search=query)
     else:
-        customers = selectors.pool_customers(actor=request.user, pool=pool)
-        if query:
-            customers = customers.filter(name__icontains=query)
+        customers, located = nearby(request, selectors.pool_customers(actor=request.user, pool=pool, search=query))
+        if located.point:
+            customers = nearest_first(customers)
     page = Paginator(customers, 25).get_page(request.GET.get("page"))
-    can_assign = _can_assign(request.user, pool) and pool.kind == Pool.Kind.CUSTOMER
+    kept = {"q": query, **({"lat": request.GET["lat"], "lng": request.GET["lng"]} if located and located.point else {})}
+    can_assign = _can_assign(request.user, pool)
     if can_assign and assign_form is None:
-        assign_form = AssignForm(actor=request.user, customer_ids=[c.pk for c in page.object_list])
+        assign_form = AssignForm(actor=request.user, ids=[c.pk for c in page.object_list],
+                                 rows="leads" if pool.kind == Pool.Kind.LEAD else "customers")
     return render(request, "pool/pool_detail.html", {
-        "title": pool.name, "pool": pool, "page": page, "query": query,
+        "title": pool.name, "pool": pool, "page": page, "query": query, "nearby": located,
+        "page_query": urlencode({k: v for k, v in kept.items() if v}),
         "can_claim": _can_claim(request.user, pool), "can_assign": can_assign,
         "assign_form": assign_form if can_assign else None,
         "is_admin": selectors.is_pool_admin(request.user)}, status=status)
@@ -95,15 +104,24 @@ def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
 def pool_assign(request: HttpRequest, pk: int) -> HttpResponse:
     pool = selectors.pool_get(actor=request.user, id=pk)
     if not _can_assign(request.user, pool):
-        require_perm(request.user, "customers.transfer")
+        require_perm(request.user, _assign_permission(pool))
         return _render_detail(request, pool, status=403)
-    ids = [int(v) for v in request.POST.getlist("customers") if v.isdigit() and len(v) < 19]
-    form = AssignForm(request.POST, actor=request.user, customer_ids=ids)
-    assigned = submit_form(request, form, lambda data: services.customers_assign(
-        actor=request.user, pool=pool, customer_ids=data["customers"], owners=list(data["owners"]),
-        strategy=data["strategy"]))
+    rows = "leads" if pool.kind == Pool.Kind.LEAD else "customers"
+    ids = [int(v) for v in request.POST.getlist(rows) if v.isdigit() and len(v) < 19]
+    form = AssignForm(request.POST, actor=request.user, ids=ids, rows=rows)
+
+    def assign(data: dict[str, Any]) -> Any:
+        if rows == "leads":
+            return services.leads_assign(actor=request.user, pool=pool, lead_ids=data["leads"],
+                                         owners=list(data["owners"]), strategy=data["strategy"])
+        return services.customers_assign(actor=request.user, pool=pool, customer_ids=data["customers"],
+                                         owners=list(data["owners"]), strategy=data["strategy"])
+
+    assigned = submit_form(request, form, assign)
     if assigned:
-        messages.success(request, _("%(count)d customer(s) assigned.") % {"count": len(assigned)})
+        message = (ngettext("%(count)d lead assigned.", "%(count)d leads assigned.", len(assigned)) if rows == "leads"
+                   else _("%(count)d customer(s) assigned.")) % {"count": len(assigned)}
+        messages.success(request, message)
         return redirect("pool:detail", pk=pool.pk)
     for message in form.non_field_errors():
         messages.error(request, message)
@@ -125,6 +143,28 @@ def customer_release(request: HttpRequest, pk: int) -> HttpResponse:
     return render_form(request, form, {"title": _("Release “%(name)s” to the pool") % {"name": customer.name},
                                        "cancel_url": customer.get_absolute_url(),
                                        "submit_label": _("Release to the pool")})
+
+
+@login_required
+def lead_release(request: HttpRequest, pk: int) -> HttpResponse:
+    from openfunnel.leads.selectors import lead_get
+
+    lead = lead_get(actor=request.user, id=pk)
+    form = LeadReleaseForm(request.POST or None, actor=request.user)
+    released = submit_form(request, form, lambda data: services.lead_release(
+        actor=request.user, lead=lead, pool=data["pool"], reason=data["reason"]))
+    if released:
+        messages.success(request, _("“%(name)s” went back to the lead pool.") % {"name": lead.company})
+        return redirect("leads:detail", pk=lead.pk) if _lead_visible(request.user, lead.pk) else redirect("leads:list")
+    return render_form(request, form, {"title": _("Release “%(name)s” to the lead pool") % {"name": lead.company},
+                                       "cancel_url": lead.get_absolute_url(),
+                                       "submit_label": _("Release to the lead pool")})
+
+
+def _lead_visible(actor: Any, lead_id: int) -> bool:
+    from openfunnel.leads.selectors import leads_visible_to
+
+    return leads_visible_to(actor).filter(pk=lead_id).exists()
 
 
 @login_required
@@ -156,6 +196,7 @@ EVENT_COLUMNS = [
     Column("at", gettext_lazy("Time"), sort="at"),
     Column("kind", gettext_lazy("Event"), sort="kind"),
     Column("customer", gettext_lazy("Customer"), render=lambda e: e.customer.name if e.customer else ""),
+    Column("lead", gettext_lazy("Lead"), render=lambda e: e.lead.company if e.lead else ""),
     Column("user", gettext_lazy("Rep"), render=lambda e: e.user.display_name if e.user else ""),
     Column("actor", gettext_lazy("By"), render=lambda e: e.actor.display_name if e.actor else _("System")),
     Column("pool", gettext_lazy("Pool"), render=lambda e: e.pool.name if e.pool else ""),

@@ -36,6 +36,7 @@ class Column:
     render: Callable[[Any], Any] | None = None     # row -> text or safe HTML; default: the attribute
     default: bool = True                          # shown until the user chooses otherwise
     link: bool = False                            # link the cell to row.get_absolute_url()
+    always: bool = False                          # shown whatever the user chose (e.g. the distance when nearby)
 
     def cell(self, row: Any) -> Any:
         if self.render is not None:
@@ -112,7 +113,8 @@ class ListPage:
                 if user.is_authenticated else None
             keys = set(pref.value.get("columns", [])) if pref else set()
             keys &= {c.key for c in self.columns}
-            self._chosen = keys or {c.key for c in self.columns if c.default}
+            self._chosen = (keys or {c.key for c in self.columns if c.default}) | {
+                c.key for c in self.columns if c.always}
         return self._chosen
 
     def rows(self) -> list[dict[str, Any]]:

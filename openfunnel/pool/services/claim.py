@@ -69,12 +69,15 @@ def _check_daily_limit(pool: Pool, user: Any, now: dt.datetime) -> None:
                        extra={"limit": "daily", "daily_claim_limit": pool.daily_claim_limit})
 
 
-def cooldown_until(*, pool: Pool, user: Any, customer_id: int, now: dt.datetime) -> dt.datetime | None:
-    """When `user` may claim the customer again (None: now) — K days after their last release or reclaim."""
+def cooldown_until(*, pool: Pool, user: Any, customer_id: int | None = None, lead_id: int | None = None,
+                   now: dt.datetime) -> dt.datetime | None:
+    """When `user` may claim the customer (or lead) again (None: now) — K days after their last release or
+    reclaim of it."""
     if not pool.cooldown_days:
         return None
-    last = (PoolEvent.objects.filter(user_id=user.pk, customer_id=customer_id,
-                                     kind__in=[PoolEvent.Kind.RELEASE, PoolEvent.Kind.RECLAIM])
+    record = {"customer_id": customer_id} if lead_id is None else {"lead_id": lead_id}
+    last = (PoolEvent.objects.filter(user_id=user.pk, kind__in=[PoolEvent.Kind.RELEASE, PoolEvent.Kind.RECLAIM],
+                                     **record)
             .order_by("-at").values_list("at", flat=True).first())
     if last is None:
         return None
@@ -280,48 +283,3 @@ def pool_transfer_record(*, actor: Any, customer: Any, previous_owner: Any, owne
     """Logs a transfer between users in the pool log (called by customers' transfer service, in its transaction)."""
     PoolEvent.objects.create(kind=PoolEvent.Kind.TRANSFER, pool_id=customer.pool_id, customer=customer, user=owner,
                              actor=actor, reason="", at=now or timezone.now())
-
-
-@transaction.atomic
-def lead_claim(*, actor: Any, pool: Pool, lead_id: Any, now: dt.datetime | None = None) -> Any:
-    """A member of a lead pool takes an unowned lead (the lead pool holds every lead without an owner).
-
-    Needs leads.edit and claim mode free or both. One conditional UPDATE (`owner_id IS NULL`) under the
-    claiming user's row lock, like customer_claim; the pool's owned limit counts the rep's open leads.
-    Raises NotFound, PermissionDenied, ValidationFailed, Conflict already_claimed / claim_limit_reached.
-    """
-    from openfunnel.leads.models import Lead
-
-    now = now or timezone.now()
-    _check_visible(actor, pool)
-    require_perm(actor, "leads.edit")
-    if pool.kind != Pool.Kind.LEAD:
-        raise ValidationFailed(fields={"lead": [_("This is a customer pool; claim customers from it.")]})
-    if pool.claim_mode == Pool.ClaimMode.ASSIGN:
-        raise PermissionDenied(_("Leads in this pool are assigned by a manager."))
-    claimable = Lead.objects.filter(deleted_at__isnull=True).exclude(
-        status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID])
-    lead = claimable.filter(pk=parse_id(lead_id)).first()
-    if lead is None:
-        raise NotFound()
-    if lead.owner_id is not None:
-        last = PoolEvent.objects.filter(lead_id=lead.pk).order_by("-at", "-id").first()
-        if last is not None and last.pool_id == pool.pk and last.kind == PoolEvent.Kind.CLAIM:
-            raise Conflict(_("Someone else has just claimed this lead."), code="already_claimed")
-        raise NotFound()
-    _lock_users([actor.pk])
-    if pool.max_owned_per_user is not None:
-        owned = claimable.filter(owner_id=actor.pk).count()
-        if owned >= pool.max_owned_per_user:
-            raise Conflict(_("You already own %(count)d open leads, the most this pool allows.") % {"count": owned},
-                           code="claim_limit_reached", extra={"limit": "max_owned"})
-    _check_daily_limit(pool, actor, now)
-    taken = claimable.filter(pk=lead.pk, owner_id__isnull=True).update(
-        owner_id=actor.pk, assigned_at=now, version=F("version") + 1, updated_at=now)
-    if taken != 1:
-        raise Conflict(_("Someone else has just claimed this lead."), code="already_claimed")
-    lead = Lead.objects.select_related("owner").get(pk=lead.pk)
-    PoolEvent.objects.create(kind=PoolEvent.Kind.CLAIM, pool=pool, lead=lead, user=actor, actor=actor, at=now)
-    event_record(actor=actor, verb="pool.lead_claimed", obj=lead, lead_id=lead.pk, at=now,
-                 changes={"owner": [None, actor.pk]}, data={"pool": pool.pk, "pool_name": pool.name})
-    return lead

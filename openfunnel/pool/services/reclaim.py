@@ -105,3 +105,72 @@ def reclaim_warn(*, customer_id: int, owner_id: int, due: Due, now: dt.datetime)
     notification_send(recipient=customer.owner, kind="reminder", target=customer, url=customer.get_absolute_url(),
                       message=message, email=True)
     return True
+
+
+@transaction.atomic
+def lead_reclaim(*, lead_id: int, owner_id: int, assigned_at: dt.datetime | None,
+                 last_follow_up_at: dt.datetime | None, pool: Pool, due: Due, now: dt.datetime) -> bool:
+    """Returns a due lead to the lead pool as the system (jobs only); False when it changed or is being changed.
+
+    The same guard as customer_reclaim: SKIP LOCKED, then an UPDATE that misses when the owner, the assignment
+    time or the last follow-up moved since the job selected the lead. Writes the reclaim pool event (with the
+    rule), the timeline event, and notifies the former owner (in-app; by e-mail when SMTP is configured).
+    """
+    from openfunnel.accounts.models import User
+    from openfunnel.automation.services import notification_send
+    from openfunnel.leads.models import Lead
+    from openfunnel.pool.lead_rules import open_leads
+
+    follow_up = (Q(last_follow_up_at__isnull=True) if last_follow_up_at is None
+                 else Q(last_follow_up_at=last_follow_up_at))
+    rows = open_leads().filter(follow_up, pk=lead_id, owner_id=owner_id, assigned_at=assigned_at)
+    if _lock_skip(rows).first() is None:
+        return False
+    if rows.update(owner=None, assigned_at=None, version=F("version") + 1, updated_at=now) != 1:
+        return False
+    lead = Lead.objects.get(pk=lead_id)
+    owner = User.objects.filter(pk=owner_id).first()
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Reclaimed: %(rule)s") % {"rule": due.label}
+    PoolEvent.objects.create(kind=PoolEvent.Kind.RECLAIM, pool=pool, lead=lead, user_id=owner_id, actor=None,
+                             reason=reason, rule=due.rule, at=now)
+    event_record(actor=None, verb="pool.lead_reclaimed", obj=lead, lead_id=lead.pk, at=now,
+                 changes={"owner": [owner_id, None]},
+                 data={"pool": pool.pk, "pool_name": pool.name, "rule": due.rule, "reason": reason,
+                       "user": owner_id, "user_name": owner.display_name if owner else ""})
+    if owner is not None:
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _("The lead “%(name)s” went back to the lead pool “%(pool)s”: %(rule)s.") % {
+                "name": lead.company, "pool": pool.name, "rule": due.label}
+        notification_send(recipient=owner, kind="system", target=lead, url=lead.get_absolute_url(),
+                          message=message, email=True)
+    return True
+
+
+@transaction.atomic
+def lead_reclaim_warn(*, lead_id: int, owner_id: int, due: Due, now: dt.datetime) -> bool:
+    """Warns the owner once per (lead, owner, due day) that the lead goes back to the lead pool; jobs only.
+
+    In-app, and by e-mail when SMTP is configured, with the rule that will fire.
+    """
+    from openfunnel.automation.services import notification_send
+    from openfunnel.pool.lead_rules import open_leads
+
+    lead = open_leads().select_related("owner").filter(pk=lead_id, owner_id=owner_id).first()
+    if lead is None:
+        return False
+    due_on = timezone.localdate(due.at)
+    try:
+        with transaction.atomic():
+            ReclaimWarning.objects.create(lead_id=lead_id, owner_id=owner_id, due_on=due_on, rule=due.rule,
+                                          sent_at=now)
+    except IntegrityError:
+        return False
+    event_record(actor=None, verb="pool.lead_reclaim_warned", obj=lead, lead_id=lead.pk, at=now,
+                 data={"rule": due.rule, "due_on": due_on.isoformat(), "user": owner_id})
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("The lead “%(name)s” goes back to the lead pool on %(date)s unless you act: %(rule)s.") % {
+            "name": lead.company, "date": due_on.isoformat(), "rule": due.label}
+    notification_send(recipient=lead.owner, kind="reminder", target=lead, url=lead.get_absolute_url(),
+                      message=message, email=True)
+    return True
