@@ -321,12 +321,17 @@ def lead_set_status(*, actor: Any, lead: Lead, status: str) -> Lead:
 
 # --- owners ------------------------------------------------------------------------------------------
 
-def _set_owner(lead: Lead, owner: Any, now: dt.datetime) -> dict[str, list[Any]]:
+def _set_owner(lead: Lead, owner: Any, now: dt.datetime, *, actor: Any) -> dict[str, list[Any]]:
+    from openfunnel.pool.services import pool_lead_owner_record
+
     changes = {"owner": [lead.owner_id, owner.pk]}
+    previous_owner_id = lead.owner_id
     lead.owner = owner
     lead.assigned_at = now
     lead.version += 1
     lead.save(update_fields=["owner", "assigned_at", "version", "updated_at"])
+    # The pool log counts every assignment out of the lead pool and every transfer (pool statistics).
+    pool_lead_owner_record(actor=actor, lead=lead, previous_owner_id=previous_owner_id, owner=owner, now=now)
     return changes
 
 
@@ -341,7 +346,7 @@ def lead_assign(*, actor: Any, lead: Lead, owner: Any) -> Lead:
     target = _resolve_owner(actor, owner)
     if target.pk == lead.owner_id:
         return lead
-    changes = _set_owner(lead, target, timezone.now())
+    changes = _set_owner(lead, target, timezone.now(), actor=actor)
     event_record(actor=actor, verb="lead.assigned", obj=lead, lead_id=lead.pk, changes=changes,
                  data={"owner_name": target.display_name})
     _notify_owner(actor=actor, lead=lead, recipient=target,
@@ -363,7 +368,7 @@ def lead_transfer(*, actor: Any, lead: Lead, owner: Any) -> Lead:
     if target.pk == lead.owner_id:
         return lead
     previous = lead.owner
-    changes = _set_owner(lead, target, timezone.now())
+    changes = _set_owner(lead, target, timezone.now(), actor=actor)
     event_record(actor=actor, verb="lead.transferred", obj=lead, lead_id=lead.pk, changes=changes,
                  data={"owner_name": target.display_name, "previous_owner_name": previous.display_name})
     _notify_owner(actor=actor, lead=lead, recipient=target,
@@ -443,7 +448,7 @@ def lead_batch_assign(*, actor: Any, leads: Sequence[Any], owner: Any = None,
         result.by_owner[target.pk].append(pk)
         if lead.owner_id == target.pk:
             continue
-        changes = _set_owner(lead, target, now)
+        changes = _set_owner(lead, target, now, actor=actor)
         event_record(actor=actor, verb="lead.assigned", obj=lead, lead_id=lead.pk, changes=changes,
                      data={"owner_name": target.display_name, "batch": True})
     for target in targets:

@@ -224,3 +224,14 @@ def lead_release(*, actor: Any, lead: Any, pool: Pool | None = None, reason: str
     _record(kind=PoolEvent.Kind.RELEASE, verb="pool.lead_released", pool=pool, lead=locked, user=previous,
             actor=actor, now=now, reason=reason, changes={"owner": [previous.pk, None]})
     return locked
+
+
+def pool_lead_owner_record(*, actor: Any, lead: Any, previous_owner_id: int | None, owner: Any,
+                           now: dt.datetime | None = None) -> None:
+    """Logs an owner change made by the leads app (assigning a lead out of the lead pool, or a transfer between
+    users) in the pool log, against the lead pool the lead was last in (else the default lead pool)."""
+    last = (PoolEvent.objects.filter(lead_id=lead.pk, pool__kind=Pool.Kind.LEAD).order_by("-at", "-id")
+            .values_list("pool_id", flat=True).first())
+    pool_id = last or Pool.objects.filter(kind=Pool.Kind.LEAD, is_default=True).values_list("pk", flat=True).first()
+    kind = PoolEvent.Kind.ASSIGN if previous_owner_id is None else PoolEvent.Kind.TRANSFER
+    PoolEvent.objects.create(kind=kind, pool_id=pool_id, lead=lead, user=owner, actor=actor, at=now or timezone.now())

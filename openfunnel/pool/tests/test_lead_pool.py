@@ -246,3 +246,21 @@ def test_pages_assign_release_dry_run_and_statistics(personas, web_as, api_as, l
     rows = {r["user"]: r for r in api_as(personas.manager).get("/api/v1/pool-statistics/").json()["results"]}
     assert (rows[personas.alice.pk]["assigned"], rows[personas.alice.pk]["releases"],
             rows[personas.alice.pk]["leads_converted"]) == (2, 1, 1)
+
+
+def test_assignments_and_transfers_in_the_leads_app_go_to_the_pool_log(personas, lead_pool, pool_leads):
+    from openfunnel.leads.services import lead_assign, lead_batch_assign, lead_transfer
+
+    lead_assign(actor=personas.manager, lead=pool_leads[0], owner=personas.alice)
+    lead_transfer(actor=personas.manager, lead=pool_leads[0], owner=personas.bob)
+    lead_batch_assign(actor=personas.manager, leads=[pool_leads[1].pk, pool_leads[2].pk],
+                      owners=[personas.alice, personas.bob])
+    log = list(PoolEvent.objects.order_by("id").values_list("kind", "lead_id", "user_id", "actor_id", "pool_id"))
+    assert log == [("assign", pool_leads[0].pk, personas.alice.pk, personas.manager.pk, None),
+                   ("transfer", pool_leads[0].pk, personas.bob.pk, personas.manager.pk, None),
+                   ("assign", pool_leads[1].pk, personas.alice.pk, personas.manager.pk, None),
+                   ("assign", pool_leads[2].pk, personas.bob.pk, personas.manager.pk, None)]
+    # A lead released to a lead pool and assigned again is logged against that pool (whose rules then govern it).
+    lead_release(actor=personas.bob, lead=pool_leads[2], pool=lead_pool, reason="Too far", now=T0)
+    lead_assign(actor=personas.manager, lead=pool_leads[2], owner=personas.alice)
+    assert PoolEvent.objects.order_by("-id").values_list("kind", "pool_id").first() == ("assign", lead_pool.pk)
