@@ -178,3 +178,46 @@ def test_parallel_claims_of_one_lead_have_one_winner(parallel):
     assert {r.json()["error"]["code"] for r in responses if r.status_code != 200} == {"already_claimed"}
     assert Lead.objects.get(pk=lead.pk).owner_id is not None
     assert PoolEvent.objects.filter(kind="claim", lead=lead).count() == 1
+
+
+def test_two_lead_reclaim_and_warning_jobs_at_once_act_once(parallel):
+    from openfunnel.automation.models import Notification
+    from openfunnel.leads.models import Lead
+    from openfunnel.leads.services import lead_create
+    from openfunnel.pool.services import lead_claim
+
+    personas = make_personas()
+    pool = make_pool(personas, name="Lead pool", kind="lead", reclaim_no_follow_up_days=5, warn_days_before=2)
+    t0 = timezone.now() - dt.timedelta(days=4)
+    leads = [lead_create(actor=personas.manager, company=f"Stale Lead {i}", owner=None) for i in range(30)]
+    for lead in leads:
+        lead_claim(actor=personas.alice if lead.pk % 2 else personas.bob, pool=pool, lead_id=lead.pk, now=t0)
+    now = timezone.now()
+    warned = parallel([lambda: jobs.lead_warnings_run(now), lambda: jobs.lead_warnings_run(now)])
+    assert sum(r["warned"] for r in warned) == 30, warned
+    assert Notification.objects.filter(kind="reminder", object_type="lead").count() == 30
+    later = now + dt.timedelta(days=2)
+    results = parallel([lambda: jobs.lead_reclaim_run(later) for _ in range(3)])
+    assert sum(r["reclaimed"] for r in results) == 30, results
+    assert PoolEvent.objects.filter(kind="reclaim", lead__isnull=False).count() == 30
+    assert Event.objects.filter(verb="pool.lead_reclaimed").count() == 30
+    assert not Lead.objects.filter(owner__isnull=False, pk__in=[lead.pk for lead in leads]).exists()
+
+
+def test_parallel_manager_assignment_and_claims_of_one_lead_have_one_winner(parallel):
+    from openfunnel.leads.models import Lead
+    from openfunnel.leads.services import lead_create
+
+    personas = make_personas()
+    pool = make_pool(personas, name="Lead pool", kind="lead", claim_mode="both")
+    lead = lead_create(actor=personas.manager, company="Wanted Lead Co", owner=None)
+    reps = _reps(personas, 6)
+    claim = f"/api/v1/pools/{pool.pk}/claim/"
+    assign = f"/api/v1/pools/{pool.pk}/assign/"
+    manager = _client(personas.manager)
+    calls = [lambda c=_client(user): c.post(claim, {"lead": lead.pk}, format="json") for user in reps]
+    calls.append(lambda: manager.post(assign, {"leads": [lead.pk], "owner": personas.alice.pk}, format="json"))
+    codes = _codes(parallel(calls))
+    assert codes.count(200) == 1 and codes.count(409) == 6, codes
+    assert Lead.objects.get(pk=lead.pk).owner_id is not None
+    assert PoolEvent.objects.filter(kind__in=["claim", "assign"], lead=lead).count() == 1
