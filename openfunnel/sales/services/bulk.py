@@ -62,6 +62,15 @@ def encode(value: Any) -> str:
     return json.dumps(value)
 
 
+def job_time(moment: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """When an hourly job acts on what became true at `moment`: its first run at or after it. The generators
+    take the jobs to have run at `now` too, so that nothing is left for them when the data is loaded."""
+    offset = JOB_MINUTE * 60
+    tick = dt.datetime.fromtimestamp(math.ceil((moment.timestamp() - offset) / 3600) * 3600 + offset,
+                                     timezone.get_current_timezone())
+    return min(tick, now) if moment <= now else tick
+
+
 @dataclass
 class StagePlan:
     id: int
@@ -270,11 +279,12 @@ class OpportunityRows:
         self.read_at = read_at
 
     # --- time of the jobs -----------------------------------------------------------------------------------
-    def _tick(self, moment: dt.datetime) -> dt.datetime:
-        """The first run of an hourly job at or after `moment`."""
-        offset = JOB_MINUTE * 60
-        ts = math.ceil((moment.timestamp() - offset) / 3600) * 3600 + offset
-        return dt.datetime.fromtimestamp(ts, self.zone)
+    def _tick(self, moment: dt.datetime, end: dt.datetime) -> dt.datetime | None:
+        """When a job acted on what became true at `moment`, if before `end` (the next action, or now)."""
+        tick = job_time(moment, self.now)
+        if tick < end or (end == self.now and tick == self.now and moment <= self.now):
+            return tick
+        return None
 
     def _midnight(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time.min, tzinfo=self.zone)
@@ -427,17 +437,17 @@ class OpportunityRows:
         found: list[tuple[dt.datetime, int]] = []
         close, days_before = state.close, plan.pipeline.close_reminder_days
         if close is not None and days_before > 0 and state.reminded_for != close:
-            tick = self._tick(max(start, self._midnight(close - dt.timedelta(days=days_before))))
-            if tick < end and self._day(tick) <= close:
+            tick = self._tick(max(start, self._midnight(close - dt.timedelta(days=days_before))), end)
+            if tick is not None and self._day(tick) <= close:
                 found.append((tick, 0))
         if close is not None and not state.overdue:
-            tick = self._tick(max(start, self._midnight(close + dt.timedelta(days=1))))
-            if tick < end:
+            tick = self._tick(max(start, self._midnight(close + dt.timedelta(days=1))), end)
+            if tick is not None:
                 found.append((tick, 1))
         max_days = state.stage.max_days
         if max_days is not None and state.sla_warned_at is None:
-            tick = self._tick(max(start, state.entered + dt.timedelta(days=max_days)))
-            if tick < end:
+            tick = self._tick(max(start, state.entered + dt.timedelta(days=max_days)), end)
+            if tick is not None:
                 found.append((tick, 2))
         for tick, job in sorted(found):
             if job == 0:

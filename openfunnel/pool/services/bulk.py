@@ -1,0 +1,148 @@
+"""Pool history in bulk: the rows customer_claim, customers_assign, customer_release, customer_reclaim and
+reclaim_warn leave behind, for generators (the demo company) that write years of pool history through
+core.bulk.RowWriter instead of replaying it service call by service call.
+
+Each method appends what one service call writes at moment `at`: the pool log entry (PoolEvent), the
+customer's timeline event, the warning row and the notifications. The customer's own columns (owner,
+owner_since, pool, pool_entered_at, pool_reason, previous_owner) are the caller's to set once the story
+is told. pool/tests/test_bulk.py checks the rows against the services'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from openfunnel.audit.services import EventRow
+from openfunnel.automation.services import NotificationRow
+from openfunnel.pool.rules import Due
+
+PoolEventRow = namedtuple("PoolEventRow", "kind pool_id customer_id lead_id user_id actor_id reason rule at")
+ReclaimWarningRow = namedtuple("ReclaimWarningRow", "customer_id owner_id due_on rule sent_at")
+
+
+@dataclass
+class PoolBatch:
+    pool_events: list[Any] = field(default_factory=list)
+    warnings: list[Any] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+    notifications: list[Any] = field(default_factory=list)
+
+    def write(self, writer: Any) -> None:
+        from openfunnel.audit.models import Event
+        from openfunnel.automation.models import Notification
+        from openfunnel.pool.models import PoolEvent, ReclaimWarning
+
+        for model, row_type, rows in ((PoolEvent, PoolEventRow, self.pool_events),
+                                      (ReclaimWarning, ReclaimWarningRow, self.warnings),
+                                      (Event, EventRow, self.events), (Notification, NotificationRow, self.notifications)):
+            if rows:
+                writer.write(model, row_type._fields, rows)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str          # display_name
+
+
+@dataclass(frozen=True)
+class Record:
+    """The customer a pool action is about."""
+
+    id: int
+    name: str
+
+
+def _company(text: Callable[[], str]) -> str:
+    """The reclaim job writes its texts in the company's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return text()
+
+
+class PoolRows:
+    """Appends the rows of pool actions to a PoolBatch; `read_at(sent)` says when a notification was read."""
+
+    def __init__(self, *, read_at: Callable[[dt.datetime], dt.datetime | None] = lambda sent: None) -> None:
+        self.read_at = read_at
+
+    def _pool_event(self, batch: PoolBatch, kind: str, pool: Any, customer: Record, user: Person | None,
+                    actor: Person | None, at: dt.datetime, verb: str, changes: dict[str, Any], data: dict[str, Any],
+                    reason: str = "", rule: str = "") -> None:
+        batch.pool_events.append(PoolEventRow(kind, pool.pk, customer.id, None, user.id if user else None,
+                                              actor.id if actor else None, reason[:300], rule, at))
+        batch.events.append(EventRow(
+            at=at, actor_id=actor.id if actor else None, verb=verb, object_type="customer", object_id=customer.id,
+            object_repr=customer.name[:200], customer_id=customer.id, changes=json.dumps(changes),
+            data=json.dumps(data)))
+
+    def _record_data(self, pool: Any, user: Person, reason: str = "", rule: str = "") -> dict[str, Any]:
+        """claim.py's _record: the timeline data of claims, assignments and releases."""
+        return {"pool": pool.pk, "pool_name": pool.name, "user": user.id, "user_name": user.name,
+                "reason": reason, "rule": rule}
+
+    def _notify(self, batch: PoolBatch, recipient: Person, kind: str, message: str, customer: Record,
+                at: dt.datetime, actor: Person | None = None) -> None:
+        batch.notifications.append(NotificationRow(
+            recipient_id=recipient.id, kind=kind, message=message[:500], object_type="customer",
+            object_id=customer.id, url=reverse("customers:detail", args=[customer.id]),
+            actor_id=actor.id if actor else None, read_at=self.read_at(at), created_at=at))
+
+    def claim(self, batch: PoolBatch, *, pool: Any, customer: Record, user: Person, at: dt.datetime) -> None:
+        """customer_claim by `user`."""
+        self._pool_event(batch, "claim", pool, customer, user, user, at, "pool.claimed",
+                         {"owner": [None, user.id]}, self._record_data(pool, user))
+
+    def assign(self, batch: PoolBatch, *, pool: Any, customers: list[Record], receiver: Person, actor: Person,
+               at: dt.datetime) -> None:
+        """customers_assign of `customers` to one receiver by a manager, with the receiver's notice."""
+        for customer in customers:
+            self._pool_event(batch, "assign", pool, customer, receiver, actor, at, "pool.assigned",
+                             {"owner": [None, receiver.id]}, self._record_data(pool, receiver))
+        if customers and receiver.id != actor.id:
+            message = _company(lambda: _("%(actor)s assigned you %(count)d customer(s) from the pool “%(pool)s”.") % {
+                "actor": actor.name, "count": len(customers), "pool": pool.name})
+            self._notify(batch, receiver, "assignment", message, customers[0], at, actor=actor)
+
+    def release(self, batch: PoolBatch, *, pool: Any, customer: Record, owner: Person, actor: Person, reason: str,
+                at: dt.datetime) -> None:
+        """customer_release by `actor` (the owner or their manager) into `pool`."""
+        self._pool_event(batch, "release", pool, customer, owner, actor, at, "pool.released",
+                         {"owner": [owner.id, None]}, self._record_data(pool, owner, reason), reason=reason)
+
+    def reclaim_reason(self, due: Due) -> str:
+        return _company(lambda: _("Reclaimed: %(rule)s") % {"rule": due.label})
+
+    def reclaim(self, batch: PoolBatch, *, pool: Any, customer: Record, owner: Person, due: Due,
+                at: dt.datetime) -> None:
+        """customer_reclaim by the job into `pool` (the governing pool's reclaim target)."""
+        reason = self.reclaim_reason(due)
+        self._pool_event(batch, "reclaim", pool, customer, owner, None, at, "pool.reclaimed",
+                         {"owner": [owner.id, None]},
+                         {"pool": pool.pk, "pool_name": pool.name, "rule": due.rule, "reason": reason,
+                          "user": owner.id, "user_name": owner.name}, reason=reason, rule=due.rule)
+        message = _company(lambda: _("The customer “%(name)s” went back to the pool “%(pool)s”: %(rule)s.") % {
+            "name": customer.name, "pool": pool.name, "rule": due.label})
+        self._notify(batch, owner, "system", message, customer, at)
+
+    def warn(self, batch: PoolBatch, *, customer: Record, owner: Person, due: Due, at: dt.datetime) -> None:
+        """reclaim_warn by the job: the warning row (once per due day), the event and the owner's notice."""
+        due_on = timezone.localdate(due.at)
+        batch.warnings.append(ReclaimWarningRow(customer.id, owner.id, due_on, due.rule, at))
+        batch.events.append(EventRow(
+            at=at, actor_id=None, verb="pool.reclaim_warned", object_type="customer", object_id=customer.id,
+            object_repr=customer.name[:200], customer_id=customer.id, changes="{}",
+            data=json.dumps({"rule": due.rule, "due_on": due_on.isoformat(), "user": owner.id})))
+        message = _company(lambda: _("The customer “%(name)s” goes back to the pool on %(date)s unless you act: "
+                                     "%(rule)s.") % {"name": customer.name, "date": due_on.isoformat(),
+                                                     "rule": due.label})
+        self._notify(batch, owner, "reminder", message, customer, at)

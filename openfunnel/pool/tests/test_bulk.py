@@ -1,0 +1,77 @@
+"""The bulk rows of pool.services.bulk are the rows the pool services and jobs write for the same story."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from openfunnel.audit.models import Event
+from openfunnel.automation.models import Notification
+from openfunnel.core.bulk import RowWriter
+from openfunnel.customers.services import customer_create
+from openfunnel.pool import jobs
+from openfunnel.pool.models import PoolEvent, ReclaimWarning
+from openfunnel.pool.rules import due_for, rules_for
+from openfunnel.pool.services import customer_claim, customer_release, customers_assign
+from openfunnel.pool.services.bulk import Person, PoolBatch, PoolRows, Record
+from openfunnel.pool.testing import make_pool, pool_customer
+
+T0 = timezone.make_aware(dt.datetime(2026, 3, 2, 10, 0))
+
+
+def days(n: float) -> dt.datetime:
+    return T0 + dt.timedelta(days=n)
+
+
+def written(customers: list[Any]) -> dict[str, Any]:
+    ids = [c.pk for c in customers]
+    return {
+        "pool_events": [(e.kind, e.pool_id, e.customer_id, e.user_id, e.actor_id, e.reason, e.rule, e.at)
+                        for e in PoolEvent.objects.filter(customer_id__in=ids).order_by("at", "id")],
+        "warnings": [(w.customer_id, w.owner_id, w.due_on, w.rule, w.sent_at)
+                     for w in ReclaimWarning.objects.filter(customer_id__in=ids).order_by("sent_at", "id")],
+        "events": [(e.at, e.actor_id, e.verb, e.object_id, e.object_repr, e.customer_id, e.changes, e.data)
+                   for e in Event.objects.filter(verb__startswith="pool.", customer_id__in=ids).order_by("at", "id")],
+        # (a notification is stamped with the clock, not the job's `now`)
+        "notifications": [(n.recipient_id, n.kind, n.message, n.object_id, n.url, n.actor_id)
+                          for n in Notification.objects.filter(object_type="customer", object_id__in=ids)
+                          .order_by("created_at", "id")],
+    }
+
+
+def test_bulk_rows_are_the_rows_of_the_pool_services_and_jobs(personas: Any) -> None:
+    p = personas
+    pool = make_pool(p, reclaim_after_claim_days=3, reclaim_no_follow_up_days=10, warn_days_before=2, cooldown_days=7)
+    mine = customer_create(actor=p.alice, name="宁波海天塑机有限公司")
+    lying = pool_customer(pool, "苏州精密模具有限公司")
+    customers = [mine, lying]
+
+    with transaction.atomic():
+        customer_release(actor=p.alice, customer=mine, pool=pool, reason="客户暂无采购计划", now=days(1))
+        customer_claim(actor=p.bob, pool=pool, customer_id=mine.pk, now=days(3))
+        assert jobs.warnings_run(days(4)) == {"warned": 1}
+        assert jobs.reclaim_run(days(6)) == {"reclaimed": 1, "skipped": 0}
+        with translation.override("zh-hans"):
+            customers_assign(actor=p.manager, pool=pool, customer_ids=[mine.pk, lying.pk], owner=p.alice, now=days(8))
+        by_services = written(customers)
+        transaction.set_rollback(True)
+
+    alice, bob, mike = (Person(u.pk, u.display_name) for u in (p.alice, p.bob, p.manager))
+    record, other = Record(mine.pk, mine.name), Record(lying.pk, lying.name)
+    due = due_for(owner_since=days(3), last_follow_up_at=None, won_at=None, rules=rules_for(pool, None))
+    rows, batch = PoolRows(), PoolBatch()
+    rows.release(batch, pool=pool, customer=record, owner=alice, actor=alice, reason="客户暂无采购计划", at=days(1))
+    rows.claim(batch, pool=pool, customer=record, user=bob, at=days(3))
+    rows.warn(batch, customer=record, owner=bob, due=due, at=days(4))
+    rows.reclaim(batch, pool=pool, customer=record, owner=bob, due=due, at=days(6))
+    rows.assign(batch, pool=pool, customers=[record, other], receiver=alice, actor=mike, at=days(8))
+    batch.write(RowWriter())
+    by_rows = written(customers)
+
+    assert by_rows == by_services
+    assert [e[0] for e in by_rows["pool_events"]] == ["release", "claim", "reclaim", "assign", "assign"]
+    sent = Notification.objects.filter(object_type="customer").order_by("created_at")
+    assert [n.created_at for n in sent] == [days(4), days(6), days(8)]   # the warning, the reclaim, the assignment
