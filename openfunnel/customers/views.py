@@ -136,7 +136,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = ListPage(
         request,
         customers,
-        columns=[*([DISTANCE_COLUMN] if located.point else []), *CUSTOMER_COLUMNS, RECLAIM_COLUMN],
+        columns=[CUSTOMER_COLUMNS[0], *([DISTANCE_COLUMN] if located.point else []), *CUSTOMER_COLUMNS[1:],
+                 RECLAIM_COLUMN],
         key="customers",
         filterset_class=CustomerFilter,
         default_sort=DISTANCE if located.point else "-created_at",
@@ -148,7 +149,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         else []
     )
     actions += [{"url": reverse("customers:list") + "?owner=me", "label": _("My customers")}, located]
-    return render(request, "web/list_page.html", {"page": page, "title": _("Customers"), "actions": actions})
+    mine = request.GET.get("owner") in ("me", str(request.user.pk))
+    return render(request, "web/list_page.html",
+                  {"page": page, "title": _("My customers") if mine else _("Customers"), "actions": actions})
 
 
 @login_required

@@ -32,6 +32,13 @@ RULE_LABELS: dict[str, Any] = {
     NO_FOLLOW_UP: _("no follow-up within %(days)d days since the last one"),
     NO_DEAL: _("no won deal within %(days)d days of ownership"),
 }
+# Short names for a list column (the pool log): the reason stored with a reclaim has the days, in the
+# company's language.
+RULE_NAMES: dict[str, Any] = {
+    AFTER_CLAIM: _("No follow-up after claim"),
+    NO_FOLLOW_UP: _("No follow-up"),
+    NO_DEAL: _("No won deal"),
+}
 # A lead's "deal" is its conversion (openfunnel.pool.lead_rules).
 LEAD_RULE_LABELS: dict[str, Any] = {**RULE_LABELS, NO_DEAL: _("not converted within %(days)d days of ownership")}
 

@@ -25,6 +25,7 @@ from openfunnel.pool.filters import PoolEventFilter
 from openfunnel.pool.forms import AssignForm, DryRunForm, LeadReleaseForm, PoolForm, ReleaseForm
 from openfunnel.pool.models import Pool
 from openfunnel.pool.nearby import nearby
+from openfunnel.pool.rules import RULE_NAMES
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -200,6 +201,7 @@ EVENT_COLUMNS = [
     Column("user", gettext_lazy("Rep"), render=lambda e: e.user.display_name if e.user else ""),
     Column("actor", gettext_lazy("By"), render=lambda e: e.actor.display_name if e.actor else _("System")),
     Column("pool", gettext_lazy("Pool"), render=lambda e: e.pool.name if e.pool else ""),
+    Column("rule", gettext_lazy("Rule"), render=lambda e: RULE_NAMES.get(e.rule, "")),
     Column("reason", gettext_lazy("Reason")),
 ]
 

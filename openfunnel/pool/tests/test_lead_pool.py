@@ -219,7 +219,7 @@ def test_api_assign_release_and_list(personas, api_as, lead_pool, pool_leads):
 def test_pages_assign_release_dry_run_and_statistics(personas, web_as, api_as, lead_pool, pool_leads):
     manager = web_as(personas.manager)
     page = manager.get(f"/pool/{lead_pool.pk}/").content.decode()
-    assert 'name="leads"' in page and "Assign selected" in page
+    assert 'name="leads"' in page and "Assign the selected leads" in page
     assert 'name="leads"' not in web_as(personas.alice).get(f"/pool/{lead_pool.pk}/").content.decode()
     response = manager.post(f"/pool/{lead_pool.pk}/assign/", {"leads": [pool_leads[0].pk, pool_leads[1].pk],
                                                                "owners": [personas.alice.pk], "strategy": "single"})
