@@ -4,6 +4,8 @@ import hashlib
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -47,5 +49,12 @@ class ScopedModelBackend(ModelBackend):
     """Loads the role and department with the user, since every scoped query needs them."""
 
     def get_user(self, user_id: Any) -> User | None:
-        user = User.objects.select_related("role", "department").filter(pk=user_id).first()
+        # The bell's unread count rides along: every page shows it, and it saves a query per page.
+        from openfunnel.automation.models import Notification
+
+        unread = (Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).order_by()
+                  .values("recipient").annotate(n=Count("id")).values("n"))
+        user = (User.objects.select_related("role", "department")
+                .annotate(unread_notification_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+                .filter(pk=user_id).first())
         return user if user is not None and self.user_can_authenticate(user) else None

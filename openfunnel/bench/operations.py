@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import connection
 
+from openfunnel.core.pagination import COUNT_CAP
+
 # What "fast enough" means (issue 5): server time p95, SQL queries per page, and the ratio of the median
 # server time to the median time of the hand-written SQL.
 PAGE_TARGETS = {
@@ -156,7 +158,9 @@ def customer_page_sql(
             ids,
         )
         cursor.fetchall()
-    cursor.execute(f"SELECT COUNT(*) FROM customers_customer c WHERE {where}", params)
+    # the lists count up to the cap and then say "more than" (openfunnel.core.pagination)
+    cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM customers_customer c WHERE {where} LIMIT {COUNT_CAP + 1}) s",
+                   params)
     cursor.fetchone()
 
 
@@ -282,8 +286,14 @@ def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None
     """The kanban of the default pipeline for a scope, in two statements: count and sums per stage, then the
     first 30 cards of every stage, ranked once over the scope's narrow rows before the names are joined."""
     scope, params = opportunity_scope(ctx, persona)
-    where = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND {scope}"  # the customer is checked in the join
-    params = [ctx.pipeline_id, *params]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    # the won and lost columns show the deals closed in the last 90 days (sales.views.CLOSED_DAYS)
+    where = (f"o.deleted_at IS NULL AND o.pipeline_id = %s AND (o.status = 'open' OR o.closed_at >= %s) "
+             f"AND {scope}")  # the customer is checked in the join
+    params = [ctx.pipeline_id, timezone.now() - dt.timedelta(days=90), *params]
     if department:
         where += (f" AND o.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN "
                   f"({_in(ctx.region_subtree)}))")
@@ -316,8 +326,8 @@ def opportunity_page_sql(cursor: Any, ctx: Context, persona: str, limit: int = 2
         params,
     )
     cursor.fetchall()
-    cursor.execute("SELECT COUNT(*) FROM sales_opportunity o JOIN customers_customer c ON c.id = o.customer_id "
-                   f"WHERE {where}", params)
+    cursor.execute("SELECT COUNT(*) FROM (SELECT 1 FROM sales_opportunity o JOIN customers_customer c "
+                   f"ON c.id = o.customer_id WHERE {where} LIMIT {COUNT_CAP + 1}) s", params)
     cursor.fetchone()
 
 

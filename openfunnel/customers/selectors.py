@@ -76,10 +76,32 @@ def customers_visible_to(actor: Any) -> QuerySet[Customer]:
     return Customer.objects.filter(customer_scope_q(actor, pool_basics=True), deleted_at__isnull=True)
 
 
+def customer_in_scope(actor: Any, customer: Customer, *, pool_basics: bool = False) -> bool:
+    """customer_scope_q for a customer already in hand: answered from the scope's ids when the customer as
+    fetched is in scope (no query, the 360° page asks several times), else asked of the database (the
+    object may predate a transfer or a share)."""
+    ids = visible_owner_ids(actor)
+    if ids is None or customer.owner_id in ids:
+        return True
+    refs = scope_refs(actor)
+    pools = refs.history_pools + (refs.basic_pools if pool_basics else [])
+    if customer.pk in refs.shared or (customer.owner_id is None and customer.pool_id in pools):
+        return True
+    return Customer.objects.filter(customer_scope_q(actor, pool_basics=pool_basics), pk=customer.pk).exists()
+
+
 def customer_history_hidden(actor: Any, customer: Customer) -> bool:
     """True when the actor sees this pool customer's basic fields only (a pool member, the pool keeps the
     history private): timeline, contacts and files then show nothing beyond the pool's own events."""
-    return not Customer.objects.filter(customer_scope_q(actor), pk=customer.pk).exists()
+    return not customer_in_scope(actor, customer)
+
+
+def _check_visible(actor: Any, customer: Customer) -> None:
+    """NotFound unless the customer (as fetched) is one the actor may see."""
+    if customer.deleted_at is None and customer_in_scope(actor, customer, pool_basics=True):
+        return
+    if not customers_visible_to(actor).filter(pk=customer.pk).exists():
+        raise NotFound()
 
 
 def customer_get(*, actor: Any, id: Any) -> Customer:
@@ -231,8 +253,7 @@ def customer_events(*, actor: Any, customer: Customer) -> QuerySet[Any]:
     """Every event on the customer's timeline, newest first; NotFound when the customer is out of scope."""
     from openfunnel.audit.models import Event
 
-    if not customers_visible_to(actor).filter(pk=customer.pk).exists():
-        raise NotFound()
+    _check_visible(actor, customer)
     events = Event.objects.filter(customer_id=customer.pk)
     if customer_history_hidden(actor, customer):
         events = events.filter(verb__startswith="pool.")
@@ -394,8 +415,7 @@ def customer_attachments(*, actor: Any, customer: Customer) -> QuerySet[Any]:
     """Files attached to the customer itself or to its (not deleted) follow-ups."""
     from openfunnel.activities.models import Attachment
 
-    if not customers_visible_to(actor).filter(pk=customer.pk).exists():
-        raise NotFound()
+    _check_visible(actor, customer)
     if customer_history_hidden(actor, customer):
         return Attachment.objects.none()
     return (

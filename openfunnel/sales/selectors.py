@@ -22,10 +22,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from openfunnel.accounts.scope import can_see_owner, has_perm, visible_owner_ids
+from openfunnel.accounts.scope import can_see_owner, has_perm, request_cached, visible_owner_ids
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound, PermissionDenied
-from openfunnel.customers.selectors import customer_scope_q
+from openfunnel.customers.models import Customer
+from openfunnel.customers.selectors import customer_in_scope, customer_scope_q, scope_refs
 from openfunnel.sales.models import (
     LostReason,
     Opportunity,
@@ -91,15 +92,48 @@ def lost_reason_get(*, id: Any) -> LostReason:
 
 # --- opportunities ---------------------------------------------------------------------------------------
 
+# A scope owning at most this many customers has them listed by id in the opportunity scope (see below).
+SMALL_SCOPE_CUSTOMERS = 2000
+
+
+def _owned_customer_ids(actor: Any, owner_ids: list[int]) -> list[int] | None:
+    """The customers owned within a small scope (a rep's, a team's), or None for a large one."""
+    def compute() -> list[int] | None:
+        rows = list(Customer.objects.filter(owner_id__in=owner_ids).order_by()
+                    .values_list("id", flat=True)[: SMALL_SCOPE_CUSTOMERS + 1])
+        return None if len(rows) > SMALL_SCOPE_CUSTOMERS else sorted(rows)
+
+    return request_cached(actor, "owned_customer_ids", compute)
+
+
 def opportunity_scope_q(actor: Any, prefix: str = "") -> Q:
     """Opportunities the actor sees: owned within the role's scope, shared with the actor, or on a
-    customer the actor sees (its owner is in scope or it is shared with the actor)."""
+    customer the actor sees (its owner is in scope, it is shared with the actor, or it is in a member pool
+    that shows its history).
+
+    How the customer condition is written decides the plan on PostgreSQL. For a small scope the customers
+    are listed by id, so that every branch is an index scan of the opportunities (an OR with a condition
+    on the joined customer would make it walk all opportunities newest first, ~14,000 rows for a rep's
+    first page). For a large scope (a manager's) that walk is the fast plan: a quarter of the rows match.
+    """
     ids = visible_owner_ids(actor)
     if ids is None:
         return Q()  # careful: Q() | x == x, so "everything" must return early
-    shared = OpportunityShare.objects.filter(user_id=actor.pk).values("opportunity_id")
-    return (Q(**{f"{prefix}owner_id__in": ids}) | Q(**{f"{prefix}id__in": shared})
-            | customer_scope_q(actor, prefix=f"{prefix}customer__"))
+    shared = request_cached(actor, "shared_opportunity_ids", lambda: sorted(
+        OpportunityShare.objects.filter(user_id=actor.pk).values_list("opportunity_id", flat=True)))
+    q = Q(**{f"{prefix}owner_id__in": ids})
+    if shared:
+        q |= Q(**{f"{prefix}id__in": shared})
+    owned = _owned_customer_ids(actor, ids)
+    if owned is None:
+        return q | customer_scope_q(actor, prefix=f"{prefix}customer__")
+    refs = scope_refs(actor)
+    customers = sorted(set(owned) | set(refs.shared))
+    if customers:
+        q |= Q(**{f"{prefix}customer_id__in": customers})
+    if refs.history_pools:
+        q |= Q(**{f"{prefix}customer__owner_id__isnull": True, f"{prefix}customer__pool_id__in": refs.history_pools})
+    return q
 
 
 def opportunities_visible_to(actor: Any) -> QuerySet[Opportunity]:
@@ -141,9 +175,19 @@ def opportunity_get_for_edit(*, actor: Any, id: Any) -> Opportunity:
     return opportunity
 
 
-def opportunities_of_customer(*, actor: Any, customer_id: int) -> QuerySet[Opportunity]:
-    """The customer's opportunities the actor sees, open ones first (the customer 360° panel)."""
-    return opportunities_visible_to(actor).filter(customer_id=customer_id).order_by("status", "-id")
+def opportunities_of_customer(*, actor: Any, customer_id: int, customer: Customer | None = None) -> QuerySet[Opportunity]:
+    """The customer's opportunities the actor sees, open ones first (the customer 360° panel).
+
+    Given the customer (as fetched for the actor), a customer within the actor's scope shows all of its
+    opportunities without the scope's lookups; otherwise only those owned in scope or shared count.
+    """
+    if customer is not None and customer.pk == customer_id and customer_in_scope(actor, customer):
+        rows = (Opportunity.objects.filter(customer_id=customer_id, deleted_at__isnull=True,
+                                           customer__deleted_at__isnull=True)
+                .select_related("customer", "owner", "stage", "pipeline", "lost_reason"))
+    else:
+        rows = opportunities_visible_to(actor).filter(customer_id=customer_id)
+    return rows.order_by("status", "-id")
 
 
 def opportunity_history(*, opportunity: Opportunity) -> list[StageChange]:
@@ -216,24 +260,34 @@ class Column:
         return max(self.count - len(self.cards), 0)
 
 
-def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 30) -> list[Column]:
-    """Kanban columns of `pipeline` for an already scoped and filtered queryset, in two queries: one
-    aggregate (count, amount, weighted amount per stage) and one for the first `cap` cards of every
-    column (a ROW_NUMBER window per stage)."""
+def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 30,
+                  closed_since: dt.datetime | None = None) -> list[Column]:
+    """Kanban columns of `pipeline` for an already scoped and filtered queryset, in three queries: one
+    aggregate (count, amount, weighted amount per stage), the ids of the first `cap` cards of every column
+    (a ROW_NUMBER window per stage over the narrow rows), and those cards with their names.
+
+    `closed_since` keeps the won and lost columns to the deals closed since then: a team's three years of
+    closed deals would otherwise be counted and ranked on every view of the board.
+    """
     stages = [s for s in pipeline.stages.all() if s.is_active]
     columns = {s.pk: Column(stage=s) for s in stages}
     rows = queryset.filter(pipeline=pipeline, stage_id__in=list(columns)).order_by()
+    if closed_since is not None:
+        open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
+        rows = rows.filter(Q(stage_id__in=open_ids) | Q(closed_at__gte=closed_since))
     for row in rows.values("stage_id").annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO),
                                                 weighted=Coalesce(Sum(weighted_expression()), ZERO,
                                                                   output_field=MONEY)):
         column = columns[row["stage_id"]]
         column.count, column.amount = row["n"], row["total"]
         column.weighted = Decimal(row["weighted"]).quantize(Decimal("0.01"))
-    ranked = rows.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                                       order_by=[F("closed_at").desc(nulls_last=True),
-                                                 F("expected_close_date").asc(nulls_last=True), F("id").desc()]))
-    cards = (ranked.filter(rank__lte=cap).select_related("customer", "owner", "stage")
-             .order_by("stage_id", "rank"))
+    ranked = (rows.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                                        order_by=[F("closed_at").desc(nulls_last=True),
+                                                  F("expected_close_date").asc(nulls_last=True), F("id").desc()]))
+              .filter(rank__lte=cap).values_list("id", "rank"))
+    ranks = dict(ranked)
+    cards = sorted(queryset.filter(pk__in=list(ranks)).select_related("customer", "owner", "stage"),
+                   key=lambda card: (card.stage_id, ranks[card.pk])) if ranks else []
     for card in cards:
         columns[card.stage_id].cards.append(card)
     return [columns[s.pk] for s in stages]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,6 +44,7 @@ from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
 BOARD_CAP = 30
+CLOSED_DAYS = 90
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -74,8 +76,13 @@ def board(request: HttpRequest) -> HttpResponse:
     visible = selectors.opportunities_visible_to(actor)
     filterset = BoardFilter(request.GET or None, queryset=visible, request=request)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
-    columns = selectors.board_columns(pipeline=pipeline, queryset=queryset, cap=BOARD_CAP) if pipeline else []
     now = timezone.now()
+    # Won and lost columns: the deals closed in the chosen close period, else in the last CLOSED_DAYS days.
+    dated = filterset.is_bound and filterset.is_valid() and any(
+        filterset.form.cleaned_data.get(name) for name in ("period", "close_from", "close_to"))
+    closed_since = None if dated else now - dt.timedelta(days=CLOSED_DAYS)
+    columns = (selectors.board_columns(pipeline=pipeline, queryset=queryset, cap=BOARD_CAP, closed_since=closed_since)
+               if pipeline else [])
     for column in columns:
         _decorate(column.cards, now)
     params = {k: v for k, v in request.GET.items() if k in filterset.filters and v}
@@ -83,6 +90,7 @@ def board(request: HttpRequest) -> HttpResponse:
     context = {"title": _("Opportunities"), "pipelines": pipelines, "pipeline": pipeline, "columns": columns,
                "filterset": filterset, "totals": selectors.board_totals(columns), "more_base": more_base,
                "can_edit": has_perm(actor, "opportunities.edit"), "cap": BOARD_CAP,
+               "closed_days": CLOSED_DAYS if closed_since is not None else None,
                "board_url": request.get_full_path()}
     if _htmx(request) and request.GET.get("fragment") == "board":
         return render(request, "sales/_board.html", context)

@@ -16,7 +16,7 @@ register = template.Library()
 def opportunity_panel(context: Any, customer: Any, limit: int = 10) -> dict[str, Any]:
     """The customer's opportunities the signed-in user may see (open first), for the customer 360° page."""
     actor = context["request"].user
-    rows = opportunities_of_customer(actor=actor, customer_id=customer.pk)
+    rows = opportunities_of_customer(actor=actor, customer_id=customer.pk, customer=customer)
     shown = list(rows[:limit])
     more = rows.count() - limit if len(shown) == limit else 0
     return {"customer": customer, "opportunities": shown, "more": max(more, 0),
