@@ -199,7 +199,8 @@ class HandoverReportSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     keep_as_collaborator = serializers.BooleanField()
     reason = serializers.CharField()
-    lead_pool = HandoverPoolSerializer(allow_null=True)
+    lead_pool = HandoverPoolSerializer(allow_null=True, help_text="Where released leads go unless the pool log "
+                                                                  "names the lead pool they came from.")
     counts = HandoverCountsSerializer()
     targets = HandoverTargetSerializer(many=True)
 

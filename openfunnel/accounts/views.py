@@ -383,7 +383,6 @@ def user_handover(request: HttpRequest, pk: int) -> HttpResponse:
         "subject": user, "total": sum(counts.values()), "form": form, "plan": plan, "kinds": _kind_labels(),
         "preview": [{"kind": kind, "label": label, "count": counts[kind]} for kind, label in _kind_labels()],
         "plan_table": _report_table(plan) if plan else None,
-        "plan_lead_pool": plan["lead_pool"] if plan else None,
         "plan_has_pool": bool(plan) and any(t["type"] == "pool" for t in plan["targets"]),
         "earlier": selectors.handovers_visible_to(request.user).filter(user=user)[:10],
     }, status=status)
@@ -409,6 +408,5 @@ def handover_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/handover_report.html", {
         "title": _("Handover of %(name)s") % {"name": handover.user.display_name},
         "handover": handover, "report": report, "kinds": _kind_labels(), "table": _report_table(report),
-        "lead_pool": report.get("lead_pool"),
         "has_pool": any(t.get("type") == "pool" for t in report.get("targets", [])),
     })

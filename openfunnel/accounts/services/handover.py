@@ -30,26 +30,23 @@ taken from its new owner, and an edit waiting on a lock keeps its fields (servic
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openfunnel.accounts.models import Handover, User
 from openfunnel.accounts.scope import require_perm
 from openfunnel.accounts.selectors import HANDOVER_KINDS, handover_lead_pool, handover_rows
-from openfunnel.audit.services import event_bulk_record, event_fields, event_record
+from openfunnel.accounts.services.handover_moves import handover_apply, handover_notify
+from openfunnel.audit.services import event_record
 from openfunnel.core.api import MAX_ID
-from openfunnel.core.errors import Conflict, ValidationFailed
+from openfunnel.core.errors import ValidationFailed
 
 MAX_TARGETS = 20
 REASON_MAX_LENGTH = 300
-CHUNK = 500  # ids per UPDATE … WHERE id IN (…): well below SQLite's parameter limit
 
 
 @dataclass
@@ -364,163 +361,9 @@ def user_handover(*, actor: Any, user: User, to_user: Any = None, release_to_poo
             _("%(name)s has no open records; there is nothing to hand over.") % {"name": user.display_name}]})
     report.handover = Handover.objects.create(user=user, actor=actor, at=now,
                                               keep_as_collaborator=keep_as_collaborator, report={})
-    _apply(actor=actor, user=user, plan=plan, report=report, now=now)
+    handover_apply(actor=actor, user=user, plan=plan, report=report, now=now)
     report.handover.report = report.as_dict()
     report.handover.save(update_fields=["report"])
     event_record(actor=actor, verb="user.handed_over", obj=user, at=now, data=report.as_dict())
-    _notify(actor=actor, report=report)
+    handover_notify(actor=actor, report=report)
     return report
-
-
-# --- applying the plan ----------------------------------------------------------------------------------------
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
-
-
-def _update(rows: Any, ids: list[int], **values: Any) -> None:
-    """The conditional UPDATE of `ids`; every row must still match (they are locked), else nothing moves."""
-    moved = sum(rows.filter(pk__in=chunk).update(**values) for chunk in _chunks(ids))
-    if moved != len(ids):
-        raise Conflict(_("Some of these records changed while the handover ran; nothing was handed over. "
-                         "Try again."))
-
-
-def _apply(*, actor: Any, user: User, plan: _Plan, report: HandoverReport, now: dt.datetime) -> None:
-    from openfunnel.pool.models import PoolEvent
-
-    events: list[dict[str, Any]] = []
-    pool_events: list[PoolEvent] = []
-    handover_id = report.handover.pk  # type: ignore[union-attr]
-    rows = handover_rows(user=user)
-    by_id = {kind: {row.pk: row for row in plan.rows[kind]} for kind in HANDOVER_KINDS}
-
-    def records(kind: str, ids: Iterable[int]) -> list[Any]:
-        return [by_id[kind][pk] for pk in ids]
-
-    for target in report.targets:
-        customer_ids = plan.ids_for("customers", target)
-        lead_ids = plan.ids_for("leads", target)
-        if target.is_pool:
-            _customers_released(actor=actor, user=user, pool=target.pool, customers=records("customers", customer_ids),
-                                rows=rows["customers"], reason=report.reason, now=now, handover_id=handover_id,
-                                events=events, pool_events=pool_events)
-            _leads_released(actor=actor, user=user, pool=report.lead_pool, leads=records("leads", lead_ids),
-                            rows=rows["leads"], reason=report.reason, now=now, handover_id=handover_id,
-                            events=events, pool_events=pool_events)
-            continue
-        successor = target.user
-        assert successor is not None
-        _customers_transferred(actor=actor, user=user, successor=successor,
-                               customers=records("customers", customer_ids), rows=rows["customers"],
-                               keep=report.keep_as_collaborator, now=now, handover_id=handover_id, events=events,
-                               pool_events=pool_events)
-        _update(rows["leads"], lead_ids, owner_id=successor.pk, assigned_at=now, version=F("version") + 1,
-                updated_at=now)
-        events += [event_fields(actor=actor, verb="lead.transferred", obj=lead, lead_id=lead.pk, at=now,
-                                changes={"owner": [user.pk, successor.pk]},
-                                data={"owner_name": successor.display_name, "previous_owner_name": user.display_name,
-                                      "handover": handover_id})
-                   for lead in records("leads", lead_ids)]
-        opportunity_ids = plan.ids_for("opportunities", target)
-        _update(rows["opportunities"], opportunity_ids, owner_id=successor.pk, version=F("version") + 1,
-                updated_at=now)
-        events += [event_fields(actor=actor, verb="opportunity.transferred", obj=opportunity, at=now,
-                                customer_id=opportunity.customer_id, changes={"owner": [user.pk, successor.pk]},
-                                data={"handover": handover_id})
-                   for opportunity in records("opportunities", opportunity_ids)]
-        task_ids = plan.ids_for("tasks", target)
-        _update(rows["tasks"], task_ids, assignee_id=successor.pk, updated_at=now)
-        events += [event_fields(actor=actor, verb="task.updated", obj=task, at=now, customer_id=task.customer_id,
-                                lead_id=task.lead_id, changes={"assignee": [user.pk, successor.pk]},
-                                data={"title": task.title, "handover": handover_id})
-                   for task in records("tasks", task_ids)]
-        # Reminders have no timeline of their own: the handover's event lists them.
-        _update(rows["reminders"], plan.ids_for("reminders", target), user_id=successor.pk)
-    event_bulk_record(events)
-    PoolEvent.objects.bulk_create(pool_events, batch_size=1000)
-
-
-def _customers_transferred(*, actor: Any, user: User, successor: User, customers: list[Any], rows: Any, keep: bool,
-                           now: dt.datetime, handover_id: int, events: list[dict[str, Any]],
-                           pool_events: list[Any]) -> None:
-    """As customer_transfer: new owner and owner_since, the successor's collaborator entry dropped, the pool log."""
-    from openfunnel.customers.models import CustomerShare
-    from openfunnel.pool.models import PoolEvent
-
-    ids = [c.pk for c in customers]
-    _update(rows, ids, owner_id=successor.pk, owner_since=now, previous_owner_id=user.pk,
-            version=F("version") + 1, updated_at=now)
-    for chunk in _chunks(ids):
-        CustomerShare.objects.filter(customer_id__in=chunk, user_id=successor.pk).delete()
-    for customer in customers:
-        events.append(event_fields(actor=actor, verb="customer.owner_changed", obj=customer, customer_id=customer.pk,
-                                   at=now, changes={"owner": [user.pk, successor.pk]},
-                                   data={"from_owner_name": user.display_name,
-                                         "to_owner_name": successor.display_name, "handover": handover_id}))
-        pool_events.append(PoolEvent(kind=PoolEvent.Kind.TRANSFER, pool_id=customer.pool_id, customer_id=customer.pk,
-                                     user=successor, actor=actor, at=now))
-    if not keep:
-        return
-    CustomerShare.objects.bulk_create([CustomerShare(customer_id=pk, user_id=user.pk, can_edit=False) for pk in ids],
-                                      batch_size=1000, ignore_conflicts=True)
-    events += [event_fields(actor=actor, verb="customer.shared", obj=customer, customer_id=customer.pk, at=now,
-                            data={"user": user.pk, "user_name": user.display_name, "can_edit": False,
-                                  "handover": handover_id})
-               for customer in customers]
-
-
-def _customers_released(*, actor: Any, user: User, pool: Any, customers: list[Any], rows: Any, reason: str,
-                        now: dt.datetime, handover_id: int, events: list[dict[str, Any]],
-                        pool_events: list[Any]) -> None:
-    """As customer_release: into the pool with the reason, the previous owner kept, a release in the pool log."""
-    from openfunnel.pool.models import PoolEvent
-
-    ids = [c.pk for c in customers]
-    _update(rows, ids, owner_id=None, owner_since=None, pool_id=pool.pk, pool_entered_at=now, pool_reason=reason,
-            previous_owner_id=user.pk, version=F("version") + 1, updated_at=now)
-    for customer in customers:
-        events.append(event_fields(actor=actor, verb="pool.released", obj=customer, customer_id=customer.pk, at=now,
-                                   changes={"owner": [user.pk, None]},
-                                   data={"pool": pool.pk, "pool_name": pool.name, "user": user.pk,
-                                         "user_name": user.display_name, "reason": reason, "rule": "",
-                                         "handover": handover_id}))
-        pool_events.append(PoolEvent(kind=PoolEvent.Kind.RELEASE, pool=pool, customer_id=customer.pk, user=user,
-                                     actor=actor, reason=reason, at=now))
-
-
-def _leads_released(*, actor: Any, user: User, pool: Any, leads: list[Any], rows: Any, reason: str,
-                    now: dt.datetime, handover_id: int, events: list[dict[str, Any]], pool_events: list[Any]) -> None:
-    """Into the lead pool: no owner (members claim them from there), a release in the pool log."""
-    from openfunnel.pool.models import PoolEvent
-
-    if not leads:
-        return
-    ids = [lead.pk for lead in leads]
-    _update(rows, ids, owner_id=None, assigned_at=None, version=F("version") + 1, updated_at=now)
-    for lead in leads:
-        events.append(event_fields(actor=actor, verb="pool.lead_released", obj=lead, lead_id=lead.pk, at=now,
-                                   changes={"owner": [user.pk, None]},
-                                   data={"pool": pool.pk, "pool_name": pool.name, "user": user.pk,
-                                         "user_name": user.display_name, "reason": reason, "rule": "",
-                                         "handover": handover_id}))
-        pool_events.append(PoolEvent(kind=PoolEvent.Kind.RELEASE, pool=pool, lead_id=lead.pk, user=user, actor=actor,
-                                     reason=reason, at=now))
-
-
-def _notify(*, actor: Any, report: HandoverReport) -> None:
-    """One notification per successor, instead of one per record."""
-    from openfunnel.automation.models import Notification
-    from openfunnel.automation.services import notification_send
-
-    for target in report.targets:
-        if target.is_pool or not any(target.counts.values()):
-            continue
-        notification_send(
-            recipient=target.user, kind=Notification.Kind.ASSIGNMENT, actor=actor,
-            url=f"{reverse('customers:list')}?owner={target.user.pk}",  # type: ignore[union-attr]
-            message=_("%(actor)s handed %(user)s's records over to you: %(customers)d customers, %(leads)d leads, "
-                      "%(opportunities)d opportunities, %(tasks)d tasks, %(reminders)d reminders.")
-            % {"actor": actor.display_name, "user": report.user.display_name, **target.counts})

@@ -82,7 +82,8 @@ def test_the_trail_says_what_moved(personas, book):
     assert Event.objects.filter(verb="lead.transferred", data__handover=handover.pk).count() == 2
     assert Event.objects.filter(verb="opportunity.transferred", customer_id=deal.pk).count() == 1
     assert Event.objects.filter(verb="task.updated", data__handover=handover.pk).count() == 2
-    assert PoolEvent.objects.filter(kind="transfer", user=personas.bob).count() == 4
+    transfers = PoolEvent.objects.filter(kind="transfer", user=personas.bob, actor=personas.admin)
+    assert transfers.filter(customer__isnull=False).count() == 4 and transfers.filter(lead__isnull=False).count() == 2
     notes = Notification.objects.filter(recipient=personas.bob, kind="assignment")
     assert notes.count() == 1 and "4 customers" in notes.get().message
 
@@ -295,3 +296,24 @@ def test_queries_do_not_grow_with_the_book(personas):
         return len(captured)
 
     assert queries_for(personas.alice, 20) == queries_for(personas.bob, 40)
+
+
+def test_leads_are_logged_against_the_lead_pool_they_came_from(personas):
+    from openfunnel.leads.services import lead_create
+    from openfunnel.pool.services import lead_claim
+
+    default = make_pool(personas, name="Default lead pool", kind="lead", is_default=True)
+    fair = make_pool(personas, name="Trade fair leads", kind="lead")
+    claimed = [lead_claim(actor=personas.alice, pool=fair, lead_id=lead_create(
+        actor=personas.manager, company=f"Fair {i} Valves Co", owner=None).pk) for i in range(2)]
+    own = lead_create(actor=personas.alice, company="Own Pumps Co")
+    pool = make_pool(personas)
+    user_handover(actor=personas.admin, user=personas.alice,
+                  split=[{"to_user": personas.bob.pk}, {"release_to_pool": pool.pk}])
+    # Dealt in turns, oldest first: Bob, the pool, Bob.
+    assert [_fresh(lead).owner_id for lead in [*claimed, own]] == [personas.bob.pk, None, personas.bob.pk]
+    assert PoolEvent.objects.get(lead=claimed[0], kind="transfer").pool == fair  # the pool it was last in
+    assert PoolEvent.objects.get(lead=own, kind="transfer").pool == default  # never in one: the default
+    released = PoolEvent.objects.get(lead=claimed[1], kind="release")
+    assert released.pool == fair and released.user == personas.alice  # back where it came from
+    assert Event.objects.get(verb="pool.lead_released", lead_id=claimed[1].pk).data["pool_name"] == "Trade fair leads"
