@@ -45,13 +45,15 @@ class PoolSerializer(serializers.ModelSerializer):
     members = serializers.SerializerMethodField()
     level_rules = serializers.SerializerMethodField()
     customer_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    lead_count = serializers.IntegerField(read_only=True, default=None, allow_null=True,
+                                          help_text="Lead pools, in lists: open leads without an owner")
 
     class Meta:
         model = Pool
         fields = ["id", "name", "kind", "is_default", "members", "claim_mode", "max_owned_per_user",
                   "daily_claim_limit", "reclaim_after_claim_days", "reclaim_no_follow_up_days", "reclaim_no_deal_days",
                   "level_rules", "warn_days_before", "cooldown_days", "reclaim_to", "members_see_history", "exempt_signed_contract",
-                  "exempt_stage", "customer_count", "created_at", "updated_at"]
+                  "exempt_stage", "customer_count", "lead_count", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field({"type": "object", "properties": {

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from openfunnel.accounts.scope import has_perm, visible_owner_ids
@@ -69,10 +70,20 @@ def pool_customers_q(actor: Any, prefix: str = "", *, history_only: bool = False
 
 
 def pool_list(*, actor: Any) -> QuerySet[Pool]:
-    """Visible pools with the number of customers in each (one query)."""
+    """Visible pools with the number of customers in each, and for lead pools the number of open leads without
+    an owner (every lead pool holds them all); one query."""
+    from openfunnel.leads.models import Lead
+
+    open_unowned = (Lead.objects.filter(owner__isnull=True, deleted_at__isnull=True)
+                    .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID])
+                    .order_by().annotate(one=Value(1)).values("one").annotate(n=Count("pk")).values("n"))
     return (pools_visible_to(actor).select_related("reclaim_to", "exempt_stage")
             .annotate(customer_count=Count("customers", filter=Q(customers__owner__isnull=True,
-                                                                 customers__deleted_at__isnull=True)))
+                                                                 customers__deleted_at__isnull=True)),
+                      lead_count=Case(When(kind=Pool.Kind.LEAD,
+                                           then=Coalesce(Subquery(open_unowned, output_field=IntegerField()),
+                                                         Value(0))),
+                                      default=Value(None), output_field=IntegerField()))
             .order_by("name", "id"))
 
 

@@ -264,3 +264,13 @@ def test_assignments_and_transfers_in_the_leads_app_go_to_the_pool_log(personas,
     lead_release(actor=personas.bob, lead=pool_leads[2], pool=lead_pool, reason="Too far", now=T0)
     lead_assign(actor=personas.manager, lead=pool_leads[2], owner=personas.alice)
     assert PoolEvent.objects.order_by("-id").values_list("kind", "pool_id").first() == ("assign", lead_pool.pk)
+
+
+def test_pool_lists_count_the_leads_of_lead_pools(personas, api_as, web_as, lead_pool, pool_leads, pool, in_pool):
+    lead_claim(actor=personas.alice, pool=lead_pool, lead_id=pool_leads[0].pk, now=T0)
+    Lead.objects.filter(pk=pool_leads[1].pk).update(status=Lead.Status.INVALID)
+    rows = {r["name"]: r for r in api_as(personas.alice).get("/api/v1/pools/").json()["results"]}
+    assert (rows["Lead pool"]["lead_count"], rows["East pool"]["lead_count"]) == (3, None)
+    assert rows["East pool"]["customer_count"] == 6
+    page = web_as(personas.alice).get("/pool/").content.decode()
+    assert "3 leads" in page and "6 customers" in page
