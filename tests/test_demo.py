@@ -63,8 +63,8 @@ def test_the_same_company_on_any_day(db):
             deals = sorted((o.customer.name, o.owner.username, o.stage.name, o.status, o.amount, days(o.created_at),
                             o.close_date_push_count)
                            for o in Opportunity.objects.select_related("customer", "owner", "stage"))
-            pool_log = sorted((e.kind, e.customer.name, e.user.username, days(e.at))
-                              for e in PoolEvent.objects.select_related("customer", "user"))
+            pool_log = sorted((e.kind, str(e.customer or e.lead), e.user.username, days(e.at))
+                              for e in PoolEvent.objects.select_related("customer", "lead", "user"))
             transaction.set_rollback(True)
         return customers, deals, pool_log
 
@@ -150,10 +150,10 @@ def test_two_years_of_opportunities_and_pools_that_hold_together(db):
     # two customer pools and a history of two years, matching each customer's pool columns
     assert Pool.objects.filter(kind="customer").count() == 2
     log = defaultdict(list)
-    for event in PoolEvent.objects.order_by("at", "id"):
+    for event in PoolEvent.objects.filter(customer__isnull=False).order_by("at", "id"):
         log[event.customer_id].append(event)
     assert PoolEvent.objects.order_by("at").first().at <= NOW - dt.timedelta(days=500)
-    kinds = Counter(PoolEvent.objects.values_list("kind", flat=True))
+    kinds = Counter(PoolEvent.objects.filter(customer__isnull=False).values_list("kind", flat=True))
     assert min(kinds["claim"], kinds["assign"], kinds["release"], kinds["reclaim"]) > 100
     assert set(PoolEvent.objects.filter(kind="reclaim").values_list("rule", flat=True)) >= {"after_claim",
                                                                                            "no_follow_up"}
@@ -187,12 +187,34 @@ def test_two_years_of_opportunities_and_pools_that_hold_together(db):
         assert owner_at(owners[activity.customer_id], activity.occurred_at) == activity.author_id
     for opportunity in Opportunity.objects.filter(customer_id__in=list(owners)):
         assert owner_at(owners[opportunity.customer_id], opportunity.created_at) == opportunity.owner_id
-    assert ReclaimWarning.objects.count() > 500
+    assert ReclaimWarning.objects.filter(customer__isnull=False).count() > 500
+
+    # the lead pool holds the leads nobody owns; the leads taken from it were claimed or assigned, worked, and
+    # some went back
+    lead_pool = Pool.objects.get(kind="lead")
+    assert Lead.objects.filter(owner__isnull=True, status="new").count() > 100
+    lead_log = defaultdict(list)
+    for event in PoolEvent.objects.filter(lead__isnull=False).order_by("at", "id"):
+        lead_log[event.lead_id].append(event)
+    lead_kinds = Counter(e.kind for events in lead_log.values() for e in events)
+    assert min(lead_kinds["claim"], lead_kinds["assign"], lead_kinds["reclaim"]) > 50
+    for lead in Lead.objects.filter(pk__in=list(lead_log)):
+        latest = lead_log[lead.pk][-1]
+        assert latest.pool_id == lead_pool.pk
+        if lead.owner_id is None:
+            assert latest.kind in ("release", "reclaim") and lead.assigned_at is None
+        else:
+            assert latest.kind in ("claim", "assign") and (latest.user_id, latest.at) == (lead.owner_id, lead.assigned_at)
+    for activity in Activity.objects.filter(lead_id__in=list(lead_log)[:200]):
+        spans = [(lead.created_at, None) for lead in [activity.lead]] + [
+            (e.at, e.user_id if e.kind in ("claim", "assign") else None) for e in lead_log[activity.lead_id]]
+        assert owner_at(spans, activity.occurred_at) == activity.author_id
 
     # the pool statistics have substance: every rep claims, loses and converts customers
     rows = pool_statistics(actor=User.objects.get(username="admin"))
     assert {row["user"].username for row in rows} >= {"liu.yang", "chen.jie", "zhou.min"}
-    assert sum(row["claims"] + row["assigned"] for row in rows) == kinds["claim"] + kinds["assign"]
+    assert sum(row["claims"] + row["assigned"] for row in rows) == (
+        kinds["claim"] + kinds["assign"] + lead_kinds["claim"] + lead_kinds["assign"])
     assert all(row["releases"] + row["reclaims"] > 0 for row in rows if row["user"].role.code == "rep")
     assert sum(row["converted"] for row in rows) > 50
     recent = pool_statistics(actor=User.objects.get(username="wang.jl"), since=NOW - dt.timedelta(days=90))
@@ -205,6 +227,8 @@ def test_two_years_of_opportunities_and_pools_that_hold_together(db):
     assert results["opportunity_stage_sla"] == {"warned": 0}
     assert results["pool_reclaim"] == {"reclaimed": 0, "skipped": 0}
     assert results["pool_reclaim_warnings"] == {"warned": 0}
+    assert results["pool_lead_reclaim"] == {"reclaimed": 0, "skipped": 0}
+    assert results["pool_lead_reclaim_warnings"] == {"warned": 0}
 
 
 def models_f(name):

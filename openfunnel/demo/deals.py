@@ -129,7 +129,7 @@ class Deals:
     # --- one customer ---------------------------------------------------------------------------------------------
     def plan(self, life: Life) -> list[OpportunityPlan]:
         """The opportunities of one customer over its life (ids are given later, in order of creation)."""
-        customer, rng = life.customer, self.rng
+        customer, rng = life.record, self.rng
         status = customer.status if customer.status in RATE else "potential"
         windows = []
         for period in life.periods:
@@ -166,7 +166,7 @@ class Deals:
 
     def _story(self, life: Life, period: Any, created: dt.datetime, end: dt.datetime, may_stay_open: bool,
                number: int, status: str, must_win: bool) -> OpportunityPlan:
-        rng, customer, owner = self.rng, life.customer, period.owner
+        rng, customer, owner = self.rng, life.record, period.owner
         _volume, skill = REPS.get(owner.username, (1.0, 1.0))
         repeat = status == "deal" and number > 0 and rng.random() < 0.45
         pipeline, losses = (self.renewal, LOSS["renewal"]) if repeat else (self.standard, LOSS["standard"])

@@ -6,7 +6,8 @@ a seeded random generator so that every run builds the same company; the creatio
 moved back into the past afterwards, because the services stamp "now". Each customer's two years are told
 first (demo.lives: owners, follow-ups, trips through the pools, against the pools' own reclaim rules); the
 opportunities (demo.deals) and the pool history (demo.pools) are then written in bulk as exactly the rows
-the services and the periodic jobs would have left (sales.services.bulk, pool.services.bulk).
+the services and the periodic jobs would have left (sales.services.bulk, pool.services.bulk). Those history
+steps live in demo.history.
 """
 
 from __future__ import annotations
@@ -18,17 +19,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from openfunnel.accounts.bootstrap import ensure_admin, ensure_builtin_roles
 from openfunnel.accounts.models import User
 from openfunnel.core.bulk import RowWriter
 from openfunnel.demo import names
+from openfunnel.demo.history import History
 
 DEMO_PASSWORD = "demo1234"
 ADMIN_USERNAME, ADMIN_PASSWORD = "admin", "admin1234"
@@ -78,11 +78,6 @@ FOLLOW_UP_TEXTS = {
     "other": ["整理客户资料，更新联系人信息。", "内部讨论该客户的跟进策略。"],
 }
 
-FOLLOW_UP_KINDS = list(FOLLOW_UP_TEXTS)
-# The first call after a customer came from a pool.
-TAKEN_TEXTS = ["从公海领取客户后首次电话联系，重新了解采购需求。", "接手客户后致电采购负责人，介绍自己并约拜访时间。",
-               "领取后首次沟通：客户仍有设备更新计划，约下周上门。"]
-MANAGER_OF_REGION = {"east": "wang.jl", "south": "li.jl", "north": "zhao.jl"}
 
 
 @dataclass
@@ -143,7 +138,7 @@ def build_demo(*, seed: int = 20261122, scale: float = 1.0, now: dt.datetime | N
 
 
 @dataclass
-class _World:
+class _World(History):
     rng: random.Random
     now: dt.datetime
     scale: float
@@ -314,133 +309,6 @@ class _World:
                 "wechat": f"wx_{self.rng.randint(100000, 999999)}" if self.rng.random() < 0.5 else "",
                 "decision_role": self.rng.choice(["decision_maker", "influencer", "supporter", "user", "", ""])}
 
-    # --- products, pools, and each customer's two years ------------------------------------------
-    def catalog_and_pools(self) -> None:
-        from openfunnel.demo.deals import create_catalog
-        from openfunnel.demo.pools import create_pools
-        from openfunnel.sales.models import Stage
-
-        self.progress("products and pools")
-        self.products = create_catalog(admin=self.admin)
-        quote = Stage.objects.filter(pipeline__name="标准销售流程", name="报价").first()
-        self.default_pool, self.region_pool = create_pools(admin=self.admin, departments=self.departments,
-                                                           exempt_stage=quote)
-        self.counts["products"] = len(self.products)
-
-    def lives(self) -> None:
-        from openfunnel.demo.lives import Lives
-        from openfunnel.demo.pools import REGION
-
-        self.progress("customers' two years")
-        users = {user.pk: user for user in self.users.values()}
-        by_region: dict[str, list[Any]] = {}
-        for rep in self.reps:
-            department = self.rep_department[rep.pk]
-            by_region.setdefault(REGION_OF_DEPARTMENT[department], []).append(rep)
-        sales = {user.pk for user in self.users.values() if user.role.code in ("rep", "manager")}
-        east = {user.pk for username, _n, _r, department, _m in USERS
-                if department.startswith("east") for user in [self.users[username]]}
-        story = Lives(rng=self.rng, now=self.now, default_pool=self.default_pool, region_pool=self.region_pool,
-                      region=REGION, reps_by_region=by_region, manager_of=self.manager_of,
-                      members={self.default_pool.pk: sales, self.region_pool.pk: east})
-        self.life_list = [story.live(customer, created, users[customer.owner_id])
-                          for customer, created in self.customer_rows]
-
-    # --- follow-ups over two years, by whoever owned the customer then -----------------------------
-    def follow_ups(self) -> None:
-        from openfunnel.activities.services import activity_bulk_create
-        from openfunnel.customers.models import Customer
-
-        self.progress("follow-ups")
-        rounds: list[dict[int, list[Any]]] = []      # per ownership round: author -> follow-ups
-        owners: list[dict[int, int]] = []            # per ownership round: customer -> owner
-        for life in self.life_list:
-            owned_today = not life.in_pool
-            for number, period in enumerate(life.periods):
-                if len(rounds) <= number:
-                    rounds.append({})
-                    owners.append({})
-                owners[number][life.customer.pk] = period.owner.pk
-                current = owned_today and number == len(life.periods) - 1
-                for index, occurred in enumerate(period.follow_ups):
-                    rounds[number].setdefault(period.owner.pk, []).append(self._follow_up(
-                        author=period.owner, occurred=occurred, may_plan=current, target={"customer": life.customer},
-                        taken=index == 0 and period.how != "created"))
-        owned_leads = [lead for lead in self.lead_rows if lead.owner_id and lead.status != "converted"]
-        for index in range(self.n(3000) if owned_leads else 0):
-            lead = owned_leads[index % len(owned_leads)]
-            start = self.created_at[("lead", lead.pk)]
-            span_days = max((self.now - start).total_seconds() / 86400, 0.2)
-            occurred = timezone.localtime(self.now - dt.timedelta(days=self.rng.uniform(0.05, span_days))).replace(
-                hour=self.rng.randint(9, 18), minute=self.rng.randint(0, 59))
-            if occurred > self.now:
-                occurred -= dt.timedelta(days=1)
-            rounds[0].setdefault(lead.owner_id, []).append(self._follow_up(
-                author=lead.owner, occurred=occurred, may_plan=True, target={"lead": lead}))
-        # The customers pass from owner to owner round by round, and each rep logs their own follow-ups
-        # while the customer is theirs, oldest first.
-        holder = {life.customer.pk: life.periods[0].owner.pk for life in self.life_list}
-        total, writer = 0, RowWriter()
-        for number, by_author in enumerate(rounds):
-            writer.update(Customer, ["owner_id"], [(pk, owner) for pk, owner in owners[number].items()
-                                                   if holder[pk] != owner])
-            holder.update(owners[number])
-            for rows in by_author.values():
-                rows.sort(key=lambda row: row.occurred_at)
-                activity_bulk_create(actor=rows[0].author, rows=rows)
-                total += len(rows)
-            self.progress(f"follow-ups of ownership round {number + 1}: {sum(map(len, by_author.values()))}")
-        self.counts["follow_ups"] = total
-
-    def _follow_up(self, *, author: Any, occurred: dt.datetime, may_plan: bool, target: dict[str, Any],
-                   taken: bool = False) -> Any:
-        from openfunnel.activities.services import FollowUpRow
-
-        kind = self.rng.choices(FOLLOW_UP_KINDS, weights=[5, 2, 1, 1, 3, 1])[0]
-        content = self.rng.choice(TAKEN_TEXTS if taken else FOLLOW_UP_TEXTS[kind])
-        if taken:
-            kind = "call"
-        mentions = []
-        if self.rng.random() < 0.03:
-            department = self.rep_department.get(author.pk, "east")
-            manager = self.users[MANAGER_OF_REGION["east" if department.startswith("east") else department]]
-            content += f" @{manager.username} 请关注。"
-            mentions = [manager]
-        # Drawn for every follow-up, so that the sequence does not depend on today's date.
-        plans_next, days_ahead, hour = self.rng.random() < 0.5, self.rng.randint(-5, 10), self.rng.randint(9, 17)
-        next_at = None
-        if may_plan and (self.now - occurred).days < 20 and plans_next:
-            next_at = timezone.localtime(self.now + dt.timedelta(days=days_ahead)).replace(
-                hour=hour, minute=0, second=0, microsecond=0)
-            if next_at <= occurred:
-                next_at = None
-        return FollowUpRow(author=author, kind=kind, content=content, occurred_at=occurred, next_follow_up_at=next_at,
-                           mentions=mentions, **target)
-
-    def ownership(self) -> None:
-        """Today's pool columns of the customers that went through a pool (the last pool action's)."""
-        from openfunnel.customers.models import Customer
-        from openfunnel.demo.pools import final_columns
-
-        self.progress("ownership")
-        self.final = {}
-        for life in self.life_list:
-            columns = final_columns(life)
-            if columns:
-                self.final[life.customer.pk] = columns
-                life.customer.owner_id = columns["owner_id"]
-        RowWriter().update(
-            Customer, ["owner_id", "pool_id", "pool_entered_at", "pool_reason", "previous_owner_id"],
-            [(pk, c["owner_id"], c["pool"].pk if c["pool"] else None, c["pool_entered_at"], c["pool_reason"],
-              c["previous_owner_id"]) for pk, c in self.final.items()])
-        # every claim, assignment, release and reclaim moved the customer's version on
-        by_actions: dict[int, list[int]] = {}
-        for pk, columns in self.final.items():
-            by_actions.setdefault(columns["actions"], []).append(pk)
-        for actions, pks in by_actions.items():
-            Customer.objects.filter(pk__in=pks).update(version=F("version") + actions)
-        self.counts["customers_in_pools"] = sum(1 for c in self.final.values() if c["owner_id"] is None)
-
     # --- tasks around today ----------------------------------------------------------------------
     def tasks(self) -> None:
         from openfunnel.activities.services import task_complete, task_create
@@ -480,7 +348,11 @@ class _World:
             (pk, at, self.final.get(pk, {"owner_since": at})["owner_since"],
              self.final.get(pk, {"updated_at": at})["updated_at"])
             for (kind, pk), at in self.created_at.items() if kind == "customer"])
-        writer.update(Lead, ["created_at"], [(pk, at) for (kind, pk), at in self.created_at.items() if kind == "lead"])
+        # a lead is assigned when created with its owner, or when taken from the lead pool
+        owners = {lead.pk: lead.owner_id for lead in self.lead_rows}
+        writer.update(Lead, ["created_at", "assigned_at"], [
+            (pk, at, self.lead_final[pk]["assigned_at"] if pk in self.lead_final else at if owners[pk] else None)
+            for (kind, pk), at in self.created_at.items() if kind == "lead"])
         Contact.objects.update(created_at=Subquery(
             Customer.objects.filter(pk=OuterRef("customer_id")).values("created_at")[:1]))
         # (tasks are today's: their events keep their time)
@@ -492,61 +364,3 @@ class _World:
         # A follow-up's event stands on the timeline at the moment the follow-up happened.
         Event.objects.filter(verb="activity.created").update(
             at=Subquery(Activity.objects.filter(pk=OuterRef("object_id")).values("occurred_at")[:1]))
-
-    # --- opportunities and the pool history, in bulk ---------------------------------------------
-    def opportunities_and_pool_history(self) -> None:
-        from openfunnel.customers.models import Contact
-        from openfunnel.demo.deals import Deals, save_sample
-        from openfunnel.demo.pools import pool_history
-        from openfunnel.pool.services.bulk import PoolBatch
-        from openfunnel.sales.models import Opportunity, OpportunityAttachment
-        from openfunnel.sales.services.bulk import (
-            OpportunityBatch,
-            OpportunityRows,
-            lost_reason_plans,
-            pipeline_plans,
-        )
-
-        self.progress("opportunities")
-        pipelines = {plan.name: plan for plan in pipeline_plans()}
-        contacts: dict[int, list[tuple[int, str]]] = {}
-        for customer_id, contact_id, role in (Contact.objects.filter(deleted_at__isnull=True)
-                                              .order_by("customer_id", "-is_primary", "id")
-                                              .values_list("customer_id", "id", "decision_role")):
-            contacts.setdefault(customer_id, []).append((contact_id, role))
-        leads = {pk: (lead.pk, lead.source, lead.campaign_id) for pk, lead in self.lead_of_customer.items()}
-        deals = Deals(rng=self.rng, now=self.now, standard=pipelines["标准销售流程"], renewal=pipelines["续约/复购流程"],
-                      reasons=lost_reason_plans(), products=self.products, contacts=contacts, leads=leads)
-        plans = sorted((plan for life in self.life_list for plan in deals.plan(life)), key=lambda p: p.created_at)
-        writer = RowWriter()
-        ids = {"opportunity": writer.next_id(Opportunity), "attachment": writer.next_id(OpportunityAttachment)}
-
-        def take_id(kind: str) -> int:
-            ids[kind] += 1
-            return ids[kind] - 1
-
-        for plan in plans:   # ids grow with time, as when people create them one after the other
-            plan.id = take_id("opportunity")
-        rows = OpportunityRows(now=self.now, take_id=take_id, sample=save_sample(), jobs=True, read_at=self._read_at,
-                               managers={pk: manager.pk for pk, manager in self.manager_of.items()})
-        batch = OpportunityBatch()
-        for plan in plans:
-            rows.add(plan, batch)
-        self.progress("pool history")
-        pool_batch = PoolBatch()
-        pool_counts = pool_history(lives=self.life_list, plans=plans, now=self.now, read_at=self._read_at,
-                                   batch=pool_batch)
-        batch.write(writer)
-        pool_batch.write(writer)
-        writer.reset_sequences([Opportunity, OpportunityAttachment])
-        statuses = [row.status for row in batch.opportunities]
-        self.counts.update({"opportunities": len(plans), "stage_changes": len(batch.stage_changes),
-                            "won": statuses.count("won"), "lost": statuses.count("lost"),
-                            "open_opportunities": statuses.count("open")})
-        self.counts.update({f"pool_{name}": count for name, count in pool_counts.items()})
-
-    def _read_at(self, sent: dt.datetime) -> dt.datetime | None:
-        """People read their notifications within a day or two; the last few days' are still unread."""
-        if self.now - sent < dt.timedelta(days=3):
-            return None
-        return sent + dt.timedelta(hours=1 + int(sent.timestamp()) % 40)

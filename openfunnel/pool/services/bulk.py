@@ -1,11 +1,12 @@
-"""Pool history in bulk: the rows customer_claim, customers_assign, customer_release, customer_reclaim and
-reclaim_warn leave behind, for generators (the demo company) that write years of pool history through
+"""Pool history in bulk: the rows customer_claim, customers_assign, customer_release, customer_reclaim,
+reclaim_warn and their lead-pool twins (lead_claim, leads_assign, lead_release, lead_reclaim,
+lead_reclaim_warn) leave behind, for generators (the demo company) that write years of pool history through
 core.bulk.RowWriter instead of replaying it service call by service call.
 
 Each method appends what one service call writes at moment `at`: the pool log entry (PoolEvent), the
-customer's timeline event, the warning row and the notifications. The customer's own columns (owner,
-owner_since, pool, pool_entered_at, pool_reason, previous_owner) are the caller's to set once the story
-is told. pool/tests/test_bulk.py checks the rows against the services'.
+record's timeline event, the warning row and the notifications. The record's own columns (owner,
+owner_since or assigned_at, pool, pool_entered_at, pool_reason, previous_owner) are the caller's to set once
+the story is told. pool/tests/test_bulk.py checks the rows against the services'.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from openfunnel.audit.services import EventRow
 from openfunnel.automation.services import NotificationRow
 from openfunnel.pool.rules import Due
 
 PoolEventRow = namedtuple("PoolEventRow", "kind pool_id customer_id lead_id user_id actor_id reason rule at")
-ReclaimWarningRow = namedtuple("ReclaimWarningRow", "customer_id owner_id due_on rule sent_at")
+ReclaimWarningRow = namedtuple("ReclaimWarningRow", "customer_id lead_id owner_id due_on rule sent_at")
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Person:
 
 @dataclass(frozen=True)
 class Record:
-    """The customer a pool action is about."""
+    """The customer (or lead) a pool action is about: its id and str() (a lead's is its company)."""
 
     id: int
     name: str
@@ -137,7 +139,7 @@ class PoolRows:
     def warn(self, batch: PoolBatch, *, customer: Record, owner: Person, due: Due, at: dt.datetime) -> None:
         """reclaim_warn by the job: the warning row (once per due day), the event and the owner's notice."""
         due_on = timezone.localdate(due.at)
-        batch.warnings.append(ReclaimWarningRow(customer.id, owner.id, due_on, due.rule, at))
+        batch.warnings.append(ReclaimWarningRow(customer.id, None, owner.id, due_on, due.rule, at))
         batch.events.append(EventRow(
             at=at, actor_id=None, verb="pool.reclaim_warned", object_type="customer", object_id=customer.id,
             object_repr=customer.name[:200], customer_id=customer.id, changes="{}",
@@ -146,3 +148,73 @@ class PoolRows:
                                      "%(rule)s.") % {"name": customer.name, "date": due_on.isoformat(),
                                                      "rule": due.label})
         self._notify(batch, owner, "reminder", message, customer, at)
+
+    # --- the lead pool (pool.services.lead_pool, reclaim.lead_reclaim / lead_reclaim_warn) -----------------------
+    def _lead_event(self, batch: PoolBatch, kind: str, pool: Any, lead: Record, user: Person | None,
+                    actor: Person | None, at: dt.datetime, verb: str, changes: dict[str, Any], data: dict[str, Any],
+                    reason: str = "", rule: str = "") -> None:
+        batch.pool_events.append(PoolEventRow(kind, pool.pk, None, lead.id, user.id if user else None,
+                                              actor.id if actor else None, reason, rule, at))
+        batch.events.append(EventRow(
+            at=at, actor_id=actor.id if actor else None, verb=verb, object_type="lead", object_id=lead.id,
+            object_repr=lead.name[:200], customer_id=None, changes=json.dumps(changes), data=json.dumps(data),
+            lead_id=lead.id))
+
+    def _lead_notify(self, batch: PoolBatch, recipient: Person, kind: str, message: str, lead: Record,
+                     at: dt.datetime, actor: Person | None = None) -> None:
+        batch.notifications.append(NotificationRow(
+            recipient_id=recipient.id, kind=kind, message=message[:500], object_type="lead", object_id=lead.id,
+            url=reverse("leads:detail", args=[lead.id]), actor_id=actor.id if actor else None,
+            read_at=self.read_at(at), created_at=at))
+
+    def _lead_data(self, pool: Any, user: Person, reason: str = "") -> dict[str, Any]:
+        return {"pool": pool.pk, "pool_name": pool.name, "user": user.id, "user_name": user.name, "reason": reason}
+
+    def lead_claim(self, batch: PoolBatch, *, pool: Any, lead: Record, user: Person, at: dt.datetime) -> None:
+        """lead_claim by `user`."""
+        self._lead_event(batch, "claim", pool, lead, user, user, at, "pool.lead_claimed",
+                         {"owner": [None, user.id]}, self._lead_data(pool, user))
+
+    def lead_assign(self, batch: PoolBatch, *, pool: Any, leads: list[Record], receiver: Person, actor: Person,
+                    at: dt.datetime) -> None:
+        """leads_assign of `leads` to one receiver by a manager, with the receiver's notice."""
+        for lead in leads:
+            self._lead_event(batch, "assign", pool, lead, receiver, actor, at, "pool.lead_assigned",
+                             {"owner": [None, receiver.id]}, self._lead_data(pool, receiver))
+        if leads and receiver.id != actor.id:
+            message = _company(lambda: ngettext(
+                "%(actor)s assigned you %(count)d lead from the pool “%(pool)s”.",
+                "%(actor)s assigned you %(count)d leads from the pool “%(pool)s”.", len(leads))
+                % {"actor": actor.name, "count": len(leads), "pool": pool.name})
+            self._lead_notify(batch, receiver, "assignment", message, leads[0], at, actor=actor)
+
+    def lead_release(self, batch: PoolBatch, *, pool: Any, lead: Record, owner: Person, actor: Person, reason: str,
+                     at: dt.datetime) -> None:
+        """lead_release by `actor` (the owner or their manager)."""
+        self._lead_event(batch, "release", pool, lead, owner, actor, at, "pool.lead_released",
+                         {"owner": [owner.id, None]}, self._lead_data(pool, owner, reason), reason=reason)
+
+    def lead_reclaim(self, batch: PoolBatch, *, pool: Any, lead: Record, owner: Person, due: Due,
+                     at: dt.datetime) -> None:
+        """lead_reclaim by the job."""
+        reason = self.reclaim_reason(due)
+        self._lead_event(batch, "reclaim", pool, lead, owner, None, at, "pool.lead_reclaimed",
+                         {"owner": [owner.id, None]},
+                         {"pool": pool.pk, "pool_name": pool.name, "rule": due.rule, "reason": reason,
+                          "user": owner.id, "user_name": owner.name}, reason=reason, rule=due.rule)
+        message = _company(lambda: _("The lead “%(name)s” went back to the lead pool “%(pool)s”: %(rule)s.") % {
+            "name": lead.name, "pool": pool.name, "rule": due.label})
+        self._lead_notify(batch, owner, "system", message, lead, at)
+
+    def lead_warn(self, batch: PoolBatch, *, lead: Record, owner: Person, due: Due, at: dt.datetime) -> None:
+        """lead_reclaim_warn by the job."""
+        due_on = timezone.localdate(due.at)
+        batch.warnings.append(ReclaimWarningRow(None, lead.id, owner.id, due_on, due.rule, at))
+        batch.events.append(EventRow(
+            at=at, actor_id=None, verb="pool.lead_reclaim_warned", object_type="lead", object_id=lead.id,
+            object_repr=lead.name[:200], customer_id=None, changes="{}",
+            data=json.dumps({"rule": due.rule, "due_on": due_on.isoformat(), "user": owner.id}), lead_id=lead.id))
+        message = _company(lambda: _("The lead “%(name)s” goes back to the lead pool on %(date)s unless you act: "
+                                     "%(rule)s.") % {"name": lead.name, "date": due_on.isoformat(),
+                                                     "rule": due.label})
+        self._lead_notify(batch, owner, "reminder", message, lead, at)
