@@ -30,10 +30,10 @@ from openfunnel.sales.services.bulk import job_time
 DAY = 86400.0
 # (mean days between follow-ups, chance per follow-up that the rep lets the customer go quiet, chance the
 # owner reacts to a reclaim warning, chance per follow-up of giving the customer up) by customer status
-CADENCE = {"deal": (25.0, 0.01, 0.9, 0.003), "potential": (36.0, 0.03, 0.75, 0.012),
-           "churned": (48.0, 0.06, 0.5, 0.025)}
+CADENCE = {"deal": (25.0, 0.01, 0.9, 0.003), "potential": (36.0, 0.022, 0.8, 0.012),
+           "churned": (48.0, 0.05, 0.55, 0.025)}
 # Leads are worked fast and dropped fast.
-LEAD_CADENCE = (15.0, 0.2, 0.6, 0.05)
+LEAD_CADENCE = (15.0, 0.12, 0.7, 0.08)
 LEAD_RELEASE_REASONS = ["线索信息不准确", "客户暂无需求", "电话无法接通", "非目标客户", "已有其他同事在跟进"]
 RELEASE_REASONS = ["客户暂无采购计划", "联系人离职，暂时联系不上", "客户已选定其他供应商", "非目标行业，释放给其他同事跟进",
                    "客户规模太小，精力有限", "电话长期无人接听", "客户区域调整，交给当地同事"]
