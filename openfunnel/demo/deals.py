@@ -218,12 +218,11 @@ class Deals:
             moves.append(Move(moment, stage, reason, note))
         closing = moves[-1].at if moves and moves[-1].stage.kind != "open" else None
 
-        lines, amount = self._lines(repeat)
+        lines, amount, topic = self._lines(repeat)
         short = short_name(customer.name)
         if repeat:
             name = f"{short}{created.astimezone(self.zone).year}年{rng.choice(['备件复购', '年度续约', '增购'])}"
         else:
-            topic = lines[0].label.split(" ", 1)[1] if lines else rng.choice(self.products).name
             name = f"{short}{topic}项目"
         planned = max(total * rng.uniform(0.45, 1.0), 14)
         close = (created + dt.timedelta(days=planned)).astimezone(self.zone).date()
@@ -255,17 +254,20 @@ class Deals:
         pick = self.rng.choices(names_, weights=[weights.get(name, 1) for name in names_])[0]
         return self.reasons[pick]
 
-    def _lines(self, repeat: bool) -> tuple[list[LinePlan], Decimal | None]:
-        """Product lines (the amount follows them), or just an amount."""
+    def _lines(self, repeat: bool) -> tuple[list[LinePlan], Decimal | None, str]:
+        """Product lines (the amount follows them), or an estimate of what the main product would cost; and the
+        main product's name."""
         rng = self.rng
         with_lines = rng.random() < (0.7 if repeat else 0.5)
         count, discount = rng.choice([1, 1, 2, 3]), Decimal(rng.choice([0, 0, 3, 5, 8, 10, 12])).quantize(CENT)
         chosen = rng.sample(self.products, min(count, len(self.products)))
         quantities = [Decimal(rng.randint(*p.quantities)).quantize(CENT) for p in chosen]
-        amount = Decimal(rng.randint(20, 500) * 1000 if repeat else int(rng.lognormvariate(12.6, 0.8)) // 1000 * 1000)
-        if not with_lines or not self.products:
-            return [], max(amount, Decimal(10000)).quantize(CENT)
-        return [LinePlan(p.id, p.label, q, p.price, discount) for p, q in zip(chosen, quantities, strict=True)], None
+        estimate = Decimal(rng.uniform(0.8, 1.15)) * sum((p.price * q for p, q in zip(chosen, quantities, strict=True)),
+                                                         Decimal(0))
+        if not with_lines:
+            return [], max(estimate // 1000 * 1000, Decimal(10000)).quantize(CENT), chosen[0].name
+        lines = [LinePlan(p.id, p.label, q, p.price, discount) for p, q in zip(chosen, quantities, strict=True)]
+        return lines, None, chosen[0].name
 
     def _pushes(self, set_at: dt.datetime, close: dt.date, closing: dt.datetime | None,
                 moves: list[Move]) -> list[tuple[dt.datetime, dt.date]]:
