@@ -21,12 +21,13 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from openfunnel.audit.services import EventRow
 from openfunnel.automation.services import NotificationRow
 from openfunnel.pool.rules import Due
+from openfunnel.pool.services.claim import assignment_message
+from openfunnel.pool.services.lead_pool import lead_assignment_message
+from openfunnel.pool.services.reclaim import reclaim_reason, reclaimed_message, warning_message
 
 PoolEventRow = namedtuple("PoolEventRow", "kind pool_id customer_id lead_id user_id actor_id reason rule at")
 ReclaimWarningRow = namedtuple("ReclaimWarningRow", "customer_id lead_id owner_id due_on rule sent_at")
@@ -66,7 +67,7 @@ class Record:
 
 
 def _company(text: Callable[[], str]) -> str:
-    """The reclaim job writes its texts in the company's language."""
+    """Generated history reads in the company's language (an assignment's notice is in the manager's)."""
     with translation.override(settings.LANGUAGE_CODE):
         return text()
 
@@ -111,8 +112,7 @@ class PoolRows:
             self._pool_event(batch, "assign", pool, customer, receiver, actor, at, "pool.assigned",
                              {"owner": [None, receiver.id]}, self._record_data(pool, receiver))
         if customers and receiver.id != actor.id:
-            message = _company(lambda: _("%(actor)s assigned you %(count)d customer(s) from the pool “%(pool)s”.") % {
-                "actor": actor.name, "count": len(customers), "pool": pool.name})
+            message = _company(lambda: assignment_message(actor=actor.name, count=len(customers), pool=pool.name))
             self._notify(batch, receiver, "assignment", message, customers[0], at, actor=actor)
 
     def release(self, batch: PoolBatch, *, pool: Any, customer: Record, owner: Person, actor: Person, reason: str,
@@ -122,7 +122,7 @@ class PoolRows:
                          {"owner": [owner.id, None]}, self._record_data(pool, owner, reason), reason=reason)
 
     def reclaim_reason(self, due: Due) -> str:
-        return _company(lambda: _("Reclaimed: %(rule)s") % {"rule": due.label})
+        return reclaim_reason(due)
 
     def reclaim(self, batch: PoolBatch, *, pool: Any, customer: Record, owner: Person, due: Due,
                 at: dt.datetime) -> None:
@@ -132,9 +132,8 @@ class PoolRows:
                          {"owner": [owner.id, None]},
                          {"pool": pool.pk, "pool_name": pool.name, "rule": due.rule, "reason": reason,
                           "user": owner.id, "user_name": owner.name}, reason=reason, rule=due.rule)
-        message = _company(lambda: _("The customer “%(name)s” went back to the pool “%(pool)s”: %(rule)s.") % {
-            "name": customer.name, "pool": pool.name, "rule": due.label})
-        self._notify(batch, owner, "system", message, customer, at)
+        self._notify(batch, owner, "system", reclaimed_message(name=customer.name, pool=pool.name, due=due), customer,
+                     at)
 
     def warn(self, batch: PoolBatch, *, customer: Record, owner: Person, due: Due, at: dt.datetime) -> None:
         """reclaim_warn by the job: the warning row (once per due day), the event and the owner's notice."""
@@ -144,10 +143,8 @@ class PoolRows:
             at=at, actor_id=None, verb="pool.reclaim_warned", object_type="customer", object_id=customer.id,
             object_repr=customer.name[:200], customer_id=customer.id, changes="{}",
             data=json.dumps({"rule": due.rule, "due_on": due_on.isoformat(), "user": owner.id})))
-        message = _company(lambda: _("The customer “%(name)s” goes back to the pool on %(date)s unless you act: "
-                                     "%(rule)s.") % {"name": customer.name, "date": due_on.isoformat(),
-                                                     "rule": due.label})
-        self._notify(batch, owner, "reminder", message, customer, at)
+        self._notify(batch, owner, "reminder", warning_message(name=customer.name, due_on=due_on, due=due), customer,
+                     at)
 
     # --- the lead pool (pool.services.lead_pool, reclaim.lead_reclaim / lead_reclaim_warn) -----------------------
     def _lead_event(self, batch: PoolBatch, kind: str, pool: Any, lead: Record, user: Person | None,
@@ -182,10 +179,7 @@ class PoolRows:
             self._lead_event(batch, "assign", pool, lead, receiver, actor, at, "pool.lead_assigned",
                              {"owner": [None, receiver.id]}, self._lead_data(pool, receiver))
         if leads and receiver.id != actor.id:
-            message = _company(lambda: ngettext(
-                "%(actor)s assigned you %(count)d lead from the pool “%(pool)s”.",
-                "%(actor)s assigned you %(count)d leads from the pool “%(pool)s”.", len(leads))
-                % {"actor": actor.name, "count": len(leads), "pool": pool.name})
+            message = _company(lambda: lead_assignment_message(actor=actor.name, count=len(leads), pool=pool.name))
             self._lead_notify(batch, receiver, "assignment", message, leads[0], at, actor=actor)
 
     def lead_release(self, batch: PoolBatch, *, pool: Any, lead: Record, owner: Person, actor: Person, reason: str,
@@ -202,9 +196,8 @@ class PoolRows:
                          {"owner": [owner.id, None]},
                          {"pool": pool.pk, "pool_name": pool.name, "rule": due.rule, "reason": reason,
                           "user": owner.id, "user_name": owner.name}, reason=reason, rule=due.rule)
-        message = _company(lambda: _("The lead “%(name)s” went back to the lead pool “%(pool)s”: %(rule)s.") % {
-            "name": lead.name, "pool": pool.name, "rule": due.label})
-        self._lead_notify(batch, owner, "system", message, lead, at)
+        self._lead_notify(batch, owner, "system", reclaimed_message(name=lead.name, pool=pool.name, due=due, lead=True),
+                          lead, at)
 
     def lead_warn(self, batch: PoolBatch, *, lead: Record, owner: Person, due: Due, at: dt.datetime) -> None:
         """lead_reclaim_warn by the job."""
@@ -214,7 +207,5 @@ class PoolRows:
             at=at, actor_id=None, verb="pool.lead_reclaim_warned", object_type="lead", object_id=lead.id,
             object_repr=lead.name[:200], customer_id=None, changes="{}",
             data=json.dumps({"rule": due.rule, "due_on": due_on.isoformat(), "user": owner.id}), lead_id=lead.id))
-        message = _company(lambda: _("The lead “%(name)s” goes back to the lead pool on %(date)s unless you act: "
-                                     "%(rule)s.") % {"name": lead.name, "date": due_on.isoformat(),
-                                                     "rule": due.label})
-        self._lead_notify(batch, owner, "reminder", message, lead, at)
+        self._lead_notify(batch, owner, "reminder", warning_message(name=lead.name, due_on=due_on, due=due, lead=True),
+                          lead, at)

@@ -29,6 +29,12 @@ ASSIGN_STRATEGIES = ("single", "round_robin", "least_loaded")
 MAX_BATCH = 500
 
 
+def assignment_message(*, actor: str, count: int, pool: str) -> str:
+    """The receiver's notice of an assignment (pool.services.bulk writes the same one)."""
+    return _("%(actor)s assigned you %(count)d customer(s) from the pool “%(pool)s”.") % {
+        "actor": actor, "count": count, "pool": pool}
+
+
 def _check_visible(actor: Any, pool: Pool) -> None:
     if not pools_visible_to(actor).filter(pk=pool.pk).exists():
         raise NotFound()
@@ -224,8 +230,7 @@ def customers_assign(*, actor: Any, pool: Pool, customer_ids: list[Any], owner: 
         if mine:
             notification_send(recipient=receiver, kind="assignment", actor=actor, target=mine[0],
                               url=mine[0].get_absolute_url(),
-                              message=_("%(actor)s assigned you %(count)d customer(s) from the pool “%(pool)s”.")
-                              % {"actor": actor.display_name, "count": len(mine), "pool": pool.name})
+                              message=assignment_message(actor=actor.display_name, count=len(mine), pool=pool.name))
     return assigned
 
 

@@ -37,6 +37,13 @@ from openfunnel.pool.services.claim import (
 REASON_MAX_LENGTH = 300
 
 
+def lead_assignment_message(*, actor: str, count: int, pool: str) -> str:
+    """The receiver's notice of an assignment of leads (pool.services.bulk writes the same one)."""
+    return ngettext("%(actor)s assigned you %(count)d lead from the pool “%(pool)s”.",
+                    "%(actor)s assigned you %(count)d leads from the pool “%(pool)s”.", count) % {
+        "actor": actor, "count": count, "pool": pool}
+
+
 def _record(*, kind: str, verb: str, pool: Pool, lead: Any, user: Any, actor: Any, now: dt.datetime,
             reason: str = "", changes: dict[str, Any] | None = None) -> None:
     PoolEvent.objects.create(kind=kind, pool=pool, lead=lead, user=user, actor=actor, reason=reason, at=now)
@@ -170,10 +177,8 @@ def leads_assign(*, actor: Any, pool: Pool, lead_ids: list[Any], owner: Any = No
         if mine:
             notification_send(recipient=receiver, kind="assignment", actor=actor, target=mine[0],
                               url=mine[0].get_absolute_url(),
-                              message=ngettext("%(actor)s assigned you %(count)d lead from the pool “%(pool)s”.",
-                                               "%(actor)s assigned you %(count)d leads from the pool “%(pool)s”.",
-                                               len(mine))
-                              % {"actor": actor.display_name, "count": len(mine), "pool": pool.name})
+                              message=lead_assignment_message(actor=actor.display_name, count=len(mine),
+                                                              pool=pool.name))
     return assigned
 
 

@@ -36,6 +36,30 @@ def _lock_skip(queryset: Any) -> Any:
     return queryset.select_for_update()
 
 
+# The jobs' texts, in the company's language (pool.services.bulk writes the same ones for generated history).
+def reclaim_reason(due: Due) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Reclaimed: %(rule)s") % {"rule": due.label}
+
+
+def reclaimed_message(*, name: str, pool: str, due: Due, lead: bool = False) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        if lead:
+            return _("The lead “%(name)s” went back to the lead pool “%(pool)s”: %(rule)s.") % {
+                "name": name, "pool": pool, "rule": due.label}
+        return _("The customer “%(name)s” went back to the pool “%(pool)s”: %(rule)s.") % {
+            "name": name, "pool": pool, "rule": due.label}
+
+
+def warning_message(*, name: str, due_on: dt.date, due: Due, lead: bool = False) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        if lead:
+            return _("The lead “%(name)s” goes back to the lead pool on %(date)s unless you act: %(rule)s.") % {
+                "name": name, "date": due_on.isoformat(), "rule": due.label}
+        return _("The customer “%(name)s” goes back to the pool on %(date)s unless you act: %(rule)s.") % {
+            "name": name, "date": due_on.isoformat(), "rule": due.label}
+
+
 @transaction.atomic
 def customer_reclaim(*, customer_id: int, owner_id: int, owner_since: dt.datetime | None,
                      last_follow_up_at: dt.datetime | None, pool: Pool, due: Due, now: dt.datetime) -> bool:
@@ -53,8 +77,7 @@ def customer_reclaim(*, customer_id: int, owner_id: int, owner_since: dt.datetim
     if customer is None:
         return False
     target = pool.reclaim_to if pool.reclaim_to_id else pool
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("Reclaimed: %(rule)s") % {"rule": due.label}
+    reason = reclaim_reason(due)
     updated = rows.update(owner=None, owner_since=None, pool=target, pool_entered_at=now, pool_reason=reason,
                           previous_owner_id=owner_id, version=F("version") + 1, updated_at=now)
     if updated != 1:
@@ -68,11 +91,8 @@ def customer_reclaim(*, customer_id: int, owner_id: int, owner_since: dt.datetim
                  data={"pool": target.pk, "pool_name": target.name, "rule": due.rule, "reason": reason,
                        "user": owner_id, "user_name": owner.display_name if owner else ""})
     if owner is not None:
-        with translation.override(settings.LANGUAGE_CODE):
-            message = _("The customer “%(name)s” went back to the pool “%(pool)s”: %(rule)s.") % {
-                "name": customer.name, "pool": target.name, "rule": due.label}
         notification_send(recipient=owner, kind="system", target=customer, url=customer.get_absolute_url(),
-                          message=message, email=True)
+                          message=reclaimed_message(name=customer.name, pool=target.name, due=due), email=True)
     return True
 
 
@@ -99,11 +119,8 @@ def reclaim_warn(*, customer_id: int, owner_id: int, due: Due, now: dt.datetime)
         return False
     event_record(actor=None, verb="pool.reclaim_warned", obj=customer, customer_id=customer.pk, at=now,
                  data={"rule": due.rule, "due_on": due_on.isoformat(), "user": owner_id})
-    with translation.override(settings.LANGUAGE_CODE):
-        message = _("The customer “%(name)s” goes back to the pool on %(date)s unless you act: %(rule)s.") % {
-            "name": customer.name, "date": due_on.isoformat(), "rule": due.label}
     notification_send(recipient=customer.owner, kind="reminder", target=customer, url=customer.get_absolute_url(),
-                      message=message, email=True)
+                      message=warning_message(name=customer.name, due_on=due_on, due=due), email=True)
     return True
 
 
@@ -130,8 +147,7 @@ def lead_reclaim(*, lead_id: int, owner_id: int, assigned_at: dt.datetime | None
         return False
     lead = Lead.objects.get(pk=lead_id)
     owner = User.objects.filter(pk=owner_id).first()
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("Reclaimed: %(rule)s") % {"rule": due.label}
+    reason = reclaim_reason(due)
     PoolEvent.objects.create(kind=PoolEvent.Kind.RECLAIM, pool=pool, lead=lead, user_id=owner_id, actor=None,
                              reason=reason, rule=due.rule, at=now)
     event_record(actor=None, verb="pool.lead_reclaimed", obj=lead, lead_id=lead.pk, at=now,
@@ -139,11 +155,9 @@ def lead_reclaim(*, lead_id: int, owner_id: int, assigned_at: dt.datetime | None
                  data={"pool": pool.pk, "pool_name": pool.name, "rule": due.rule, "reason": reason,
                        "user": owner_id, "user_name": owner.display_name if owner else ""})
     if owner is not None:
-        with translation.override(settings.LANGUAGE_CODE):
-            message = _("The lead “%(name)s” went back to the lead pool “%(pool)s”: %(rule)s.") % {
-                "name": lead.company, "pool": pool.name, "rule": due.label}
         notification_send(recipient=owner, kind="system", target=lead, url=lead.get_absolute_url(),
-                          message=message, email=True)
+                          message=reclaimed_message(name=lead.company, pool=pool.name, due=due, lead=True),
+                          email=True)
     return True
 
 
@@ -168,9 +182,6 @@ def lead_reclaim_warn(*, lead_id: int, owner_id: int, due: Due, now: dt.datetime
         return False
     event_record(actor=None, verb="pool.lead_reclaim_warned", obj=lead, lead_id=lead.pk, at=now,
                  data={"rule": due.rule, "due_on": due_on.isoformat(), "user": owner_id})
-    with translation.override(settings.LANGUAGE_CODE):
-        message = _("The lead “%(name)s” goes back to the lead pool on %(date)s unless you act: %(rule)s.") % {
-            "name": lead.company, "date": due_on.isoformat(), "rule": due.label}
     notification_send(recipient=lead.owner, kind="reminder", target=lead, url=lead.get_absolute_url(),
-                      message=message, email=True)
+                      message=warning_message(name=lead.company, due_on=due_on, due=due, lead=True), email=True)
     return True
