@@ -339,6 +339,7 @@ class _World(History):
         from django.db.models import OuterRef, Subquery
 
         from openfunnel.activities.models import Activity
+        from openfunnel.automation.models import Notification
         from openfunnel.customers.models import Contact
 
         self.progress("history")
@@ -364,3 +365,8 @@ class _World(History):
         # A follow-up's event stands on the timeline at the moment the follow-up happened.
         Event.objects.filter(verb="activity.created").update(
             at=Subquery(Activity.objects.filter(pk=OuterRef("object_id")).values("occurred_at")[:1]))
+        # So does the notice of a mention in it; the older ones have been read.
+        mentions = Notification.objects.filter(kind="mention", object_type="activity")
+        mentions.update(created_at=Subquery(Activity.objects.filter(pk=OuterRef("object_id")).values("occurred_at")[:1]))
+        writer.update(Notification, ["read_at"], [(pk, self._read_at(at)) for pk, at in
+                                                  mentions.values_list("pk", "created_at")])
