@@ -6,8 +6,9 @@ lose to cancelled needs and budgets, late ones to price and competitors), someti
 one, stays in a stage about as long as the stage allows (sometimes much longer), and wins when it passes the
 last stage. Reps plan optimistic close dates and push them back as the date comes, or let them lapse. Deals
 stay inside the owner's time with the customer: closed ones end before the customer went back to a pool, only
-a customer owned today has open ones. Deal customers have won at least once, potential ones never, churned
-ones long ago. Each rep has their own volume and skill.
+a customer owned today has open ones. Deal customers have won at least once; potential ones never (a win would
+make them deal customers); churned ones bought before the company used OpenFunnel, and the attempts to win them
+back failed. Each rep has their own volume and skill.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ class Deals:
                 created = self.business(start + (end - start) * rng.random(), start)
                 if created < end:
                     stories.append((created, period, end, may_stay_open))
-        if status in ("deal", "churned") and not stories and windows:
+        if status == "deal" and not stories and windows:
             period, start, end, may_stay_open = max(windows, key=lambda w: w[2] - w[1])
             stories.append((self.business(start + (end - start) * rng.random() * 0.5, start), period, end,
                             may_stay_open))
@@ -160,7 +161,7 @@ class Deals:
         plans = []
         for number, (created, period, end, may_stay_open) in enumerate(stories):
             # a deal customer's first opportunity is the one it was won with
-            must_win = status in ("deal", "churned") and number == 0
+            must_win = status == "deal" and number == 0
             plans.append(self._story(life, period, created, end, may_stay_open, number, status, must_win))
         return plans
 
@@ -188,7 +189,7 @@ class Deals:
                 path.append((pipeline.lost, stay, lost_reason))
                 break
             if position == len(stages) - 1:
-                if status == "potential":            # potential customers have not bought yet
+                if status != "deal":                 # a win would make it a deal customer
                     lost_reason = self._reason(LATE_REASONS)
                     path.append((pipeline.lost, stay, lost_reason))
                 else:

@@ -174,7 +174,7 @@ class History:
 
     # --- opportunities and the pool history, in bulk ---------------------------------------------
     def opportunities_and_pool_history(self) -> None:
-        from openfunnel.customers.models import Contact
+        from openfunnel.customers.models import Contact, Customer
         from openfunnel.demo.deals import Deals, save_sample
         from openfunnel.demo.pools import pool_history
         from openfunnel.pool.services.bulk import PoolBatch
@@ -211,6 +211,12 @@ class History:
         batch = OpportunityBatch()
         for plan in plans:
             rows.add(plan, batch)
+        # (only deal customers win in the demo, so no customer changes status here; the product would do it)
+        became = rows.customers_won(batch, {life.record.pk: (life.record.name, life.record.status)
+                                            for life in self.life_list})
+        if became:
+            writer.update(Customer, ["status", "updated_at"], [(pk, "deal", at) for pk, at in became.items()])
+            Customer.objects.filter(pk__in=list(became)).update(version=F("version") + 1)
         self.progress("pool history")
         pool_batch = PoolBatch()
         pool_counts = pool_history(lives=[*self.life_list, *self.lead_lives], plans=plans, now=self.now, read_at=self._read_at,

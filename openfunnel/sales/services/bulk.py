@@ -15,7 +15,9 @@ services would have written at those moments:
 - opportunity_update of the expected close date (apply_changes): "opportunity.updated", and
   "opportunity.close_date_pushed" with the push count when the date moves later; the overdue flag clears;
 - with `jobs`, what the hourly sales jobs did meanwhile (sales.services.discipline): the overdue flag,
-  close-date reminders and stage-time warnings, with their events and notifications.
+  close-date reminders and stage-time warnings, with their events and notifications;
+- the first win of a customer that was not a deal customer yet makes it one (customer_mark_deal):
+  `customers_won` writes those events once every story is told, and says which customers changed.
 
 Every save of the opportunity moves `version` on and stamps `updated_at`; the jobs' conditional updates do
 neither. sales/tests/test_bulk.py checks the rows against what the services write for the same story.
@@ -277,6 +279,7 @@ class OpportunityRows:
         self.jobs = jobs
         self.managers = managers or {}
         self.read_at = read_at
+        self.first_wins: dict[int, tuple[dt.datetime, int]] = {}   # customer -> (first win, who won it)
 
     # --- time of the jobs -----------------------------------------------------------------------------------
     def _tick(self, moment: dt.datetime, end: dt.datetime) -> dt.datetime | None:
@@ -405,6 +408,8 @@ class OpportunityRows:
             state.status, state.forecast, state.won_at, state.closed_at, verb = "won", "closed", when, when, \
                 "opportunity.won"
             state.overdue = False
+            if plan.customer_id not in self.first_wins or when < self.first_wins[plan.customer_id][0]:
+                self.first_wins[plan.customer_id] = (when, plan.owner_id)
         elif target.kind == "lost":
             reason = move.lost_reason
             if reason is None:
@@ -427,6 +432,22 @@ class OpportunityRows:
         state.stage, state.entered, state.sla_warned_at = target, when, None
         state.version += 1
         state.updated = when
+
+    def customers_won(self, batch: Any, customers: dict[int, tuple[str, str]]) -> dict[int, dt.datetime]:
+        """customer_mark_deal for every customer with a won story: `customers` maps ids to (name, status before
+        the first win). Appends the events of the customers that became deal customers and returns them with the
+        moment (the caller sets their status to deal, moves their version on and stamps updated_at)."""
+        became = {}
+        for customer_id, (when, actor_id) in sorted(self.first_wins.items(), key=lambda item: item[1][0]):
+            name, status = customers[customer_id]
+            if status == "deal":
+                continue
+            batch.events.append(EventRow(
+                at=when, actor_id=actor_id, verb="customer.became_deal", object_type="customer", object_id=customer_id,
+                object_repr=name[:200], customer_id=customer_id, changes=encode({"status": [status, "deal"]}),
+                data="{}"))
+            became[customer_id] = when
+        return became
 
     # --- the hourly jobs between two actions -------------------------------------------------------------------
     def _jobs_until(self, plan: OpportunityPlan, batch: Any, state: _State, start: dt.datetime,

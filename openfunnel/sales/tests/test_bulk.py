@@ -16,12 +16,14 @@ from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from openfunnel.audit.models import Event
 from openfunnel.automation.models import Notification
 from openfunnel.core.bulk import RowWriter
 from openfunnel.core.jobs import run_due_jobs
+from openfunnel.customers.models import Customer
 from openfunnel.sales.models import Opportunity, OpportunityAttachment, OpportunityContact, OpportunityLine, StageChange
 from openfunnel.sales.services import (
     opportunity_create,
@@ -163,6 +165,9 @@ def story_as_plans(world: Any) -> list[Any]:
     batch = OpportunityBatch()
     for plan in plans:
         rows.add(plan, batch)
+    customers = {c.pk: (c.name, c.status) for c in (world.alice_customer, world.bob_customer)}
+    for customer_id, when in rows.customers_won(batch, customers).items():   # what the caller does with them
+        Customer.objects.filter(pk=customer_id).update(status="deal", version=F("version") + 1, updated_at=when)
     batch.write(writer)
     return [plan.id for plan in plans]
 
@@ -193,6 +198,9 @@ def written(ids: list[int]) -> dict[str, Any]:
         "events": [(e.at, e.actor_id, e.verb, label[e.object_id], e.object_repr, e.customer_id, e.lead_id, e.changes,
                     data(e.data)) for e in Event.objects.filter(object_type="opportunity", object_id__in=ids)
                    .order_by("at", "id")],
+        "customer_events": [(e.at, e.actor_id, e.verb, e.object_id, e.object_repr, e.changes, e.data)
+                            for e in Event.objects.filter(verb="customer.became_deal").order_by("at", "id")],
+        "customers": sorted(Customer.objects.values_list("pk", "status", "version", "updated_at")),
         "notifications": sorted((n.created_at, n.recipient_id, n.kind, n.message, label[n.object_id],
                                  n.url.replace(str(n.object_id), label[n.object_id]), n.actor_id, n.read_at)
                                 for n in Notification.objects.filter(object_type="opportunity", object_id__in=ids)),
@@ -212,6 +220,7 @@ def test_bulk_rows_are_the_rows_of_the_services_and_jobs(world: Any) -> None:
     assert lost["status"] == "lost" and not lost["is_overdue"] and lost["version"] == 5
     assert won["status"] == "won" and won["won_at"] == T0 + 11 * DAY
     assert still_open["is_overdue"] and still_open["sla_warned_at"] is not None
+    assert len(by_plans["customer_events"]) == 1   # alice's customer became a deal customer with the first win
     verbs = {event[2] for event in by_plans["events"]}
     assert {"opportunity.close_reminder_sent", "opportunity.overdue", "opportunity.stage_sla_exceeded",
             "opportunity.close_date_pushed", "opportunity.attachment_added"} <= verbs
