@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from openfunnel.bench.operations import OPERATIONS, Context, Operation, vendor_targets
+from openfunnel.bench.operations import OPERATIONS, Context, Operation, OperationError, vendor_targets
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -228,13 +228,17 @@ def run_operations(
             "persona": operation.persona,
             "available": operation.unavailable is None,
         }
-        if operation.unavailable is not None:
-            entry["reason"] = operation.unavailable
-        elif operation.runner is not None:
-            entry.update(operation.runner(ctx, repeat, warmup))
-        else:
-            report(f"measuring {name} …")
-            entry.update(measure_page(operation, ctx, repeat, warmup, keep_queries))
-            judge(operation, entry)
+        try:
+            if operation.unavailable is not None:
+                entry["reason"] = operation.unavailable
+            elif operation.runner is not None:
+                report(f"measuring {name} …")
+                entry.update(operation.runner(ctx, repeat, warmup))
+            else:
+                report(f"measuring {name} …")
+                entry.update(measure_page(operation, ctx, repeat, warmup, keep_queries))
+                judge(operation, entry)
+        except OperationError as error:
+            entry["error"] = str(error)
         results.append(entry)
     return results

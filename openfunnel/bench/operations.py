@@ -1,11 +1,8 @@
 """What the benchmark measures: a registry of operations, each a real URL fetched as a persona (or a
 custom runner), with the hand-written SQL that fetches the same data for the same scope.
 
-Add an operation with `register(Operation(...))`. The public pool's operations are registered as
-not available yet; the pool issue replaces them (same names) with real ones::
-
-    register(Operation("pool.page", "pool page, first page", persona="rep", path=lambda ctx: "/pools/1/",
-                       sql=my_pool_sql), replace=True)
+Add an operation with `register(Operation(...))`: a page (path and hand SQL), or a runner measuring
+something else (pool_operations.py: claims under parallel clients, the reclaim job).
 """
 
 from __future__ import annotations
@@ -42,6 +39,7 @@ class Context:
     pool_ids: dict[str, list[int]] = field(default_factory=dict)
     shared_ids: dict[str, list[int]] = field(default_factory=dict)
     clients: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)   # what operations find once and keep for the run
 
     @property
     def like(self) -> str:
@@ -62,6 +60,10 @@ class Operation:
     @property
     def has_targets(self) -> bool:
         return self.kind in ("page", "api")
+
+
+class OperationError(Exception):
+    """An operation cannot be measured on this data; the message says why (reported, the run goes on)."""
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -458,26 +460,9 @@ def _register_defaults() -> None:
             sql=lambda cursor, ctx: opportunity_page_sql(cursor, ctx, "manager", limit=50),
         )
     )
-    pool = "not available yet: the public pool is another issue (register the real operation under this name)"
-    register(Operation("pool.page", "public pool page, first page, as a rep", "rep", unavailable=pool))
-    register(
-        Operation(
-            "pool.claim",
-            "claim throughput under 8 parallel clients",
-            "rep",
-            kind="throughput",
-            unavailable=pool,
-        )
-    )
-    register(
-        Operation(
-            "jobs.reclaim",
-            "reclaim job with 10,000 customers due among the million",
-            None,
-            kind="job",
-            unavailable=pool,
-        )
-    )
+    from openfunnel.bench.pool_operations import register_pool_operations
+
+    register_pool_operations()
 
 
 _register_defaults()

@@ -105,12 +105,12 @@ def table(results: list[dict[str, Any]]) -> str:
             rows.append([entry["name"], "", "", "", "", "", "", "", f"ERROR {entry['error']}"])
             continue
         target = entry.get("target")
-        target_text = (
-            f"≤{target['p95_ms']:g} ms ≤{target['queries']}q ≤{target['ratio']:g}×" if target else ""
-        )
+        target_text, figure = _target_text(entry)
         verdict = (
             ("pass" if entry.get("passed") else "FAIL " + ",".join(entry.get("failed", []))) if target else ""
         )
+        if figure:
+            verdict = f"{verdict} {figure}".strip()
         rows.append(
             [
                 entry["name"],
@@ -136,6 +136,23 @@ def table(results: list[dict[str, Any]]) -> str:
     out = [line(headers), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]
     return "\n".join(out)
+
+
+def _target_text(entry: dict[str, Any]) -> tuple[str, str]:
+    """The target column, and what a throughput or a job measured (its own units) for the result column."""
+    target = entry.get("target") or {}
+    if entry["kind"] == "throughput":
+        contention = entry.get("contention", {})
+        api = entry.get("api", {}).get("claims_per_second", 0)
+        figure = (f"{entry.get('claims_per_second', 0):.0f} claims/s (API {api:.0f}), "
+                  f"contention {'ok' if contention.get('passed') else 'WRONG'}")
+        return (f"≥{target['claims_per_second']:g} claims/s" if target else "", figure)
+    if entry["kind"] == "job":
+        figure = f"{entry.get('seconds', 0):.2f} s, {entry.get('reclaimed', 0):,} of {entry.get('due', 0):,} due"
+        return (f"≤{target['seconds']:g} s" if target else "", figure)
+    if not target:
+        return "", ""
+    return f"≤{target['p95_ms']:g} ms ≤{target['queries']}q ≤{target['ratio']:g}×", ""
 
 
 def document(

@@ -18,13 +18,16 @@ close date, involved contact, the attachments a stage asks for), version numbers
 services' own helpers (snapshot, normalize_*, requirements_missing).
 
 Times are historic: a row's created_at is the moment it happened, as if the services had run then.
-The public pool does not exist yet, so every customer is owned; the pool registers a generation
-step (register_generation_step) that releases a fifth of them through its bulk release path.
+The public pools are made by pool_create, and each customer's pool story (reclaimed by the job when its
+rules made it due, released by its owner, claimed again by another member) is written with the rows
+pool.services.bulk.PoolRows gives for those services: about a fifth of the customers end in a pool, and no
+owned customer is due at the generator's moment. Other apps may add steps (register_generation_step).
 
     values.py         sizes, vocabularies, deterministic names and phone numbers
     rows.py           one named tuple per table; a Batch is one transaction's rows
     customers.py      a customer with its contacts, tags, collaborators and follow-ups
     opportunities.py  an opportunity and its path through the pipeline (rows by sales.services.bulk)
+    pools.py          the pools (pool_create) and each customer's pool story (rows by pool.services.bulk)
     company.py        the run: organization, chunks of customers, tasks; reuse and refusal
     bulk.py           PostgreSQL bulk-load mode, statistics (rows are written by core.bulk.RowWriter)
 """

@@ -18,10 +18,11 @@ def bulk_models() -> list[type[Any]]:
     from openfunnel.audit.models import Event
     from openfunnel.automation.models import Notification
     from openfunnel.customers.models import Contact, Customer, CustomerShare
+    from openfunnel.pool.models import PoolEvent
     from openfunnel.sales.models import Opportunity, OpportunityAttachment, OpportunityContact, StageChange
 
     return [Customer, Customer.tags.through, Contact, CustomerShare, Notification, Activity, Reminder, Task,
-            Opportunity, OpportunityContact, OpportunityAttachment, StageChange, Event]
+            Opportunity, OpportunityContact, OpportunityAttachment, StageChange, PoolEvent, Event]
 
 
 @contextmanager

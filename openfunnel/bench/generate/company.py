@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from openfunnel.bench.generate.bulk import analyze_tables, bulk_load_mode
 from openfunnel.bench.generate.customers import add_customer
 from openfunnel.bench.generate.opportunities import SAMPLE_NAME, SAMPLE_SIZE, add_opportunity
+from openfunnel.bench.generate.pools import PoolSetup
 from openfunnel.bench.generate.rows import Batch, EventRow, ReminderRow, TaskRow
 from openfunnel.bench.generate.values import (
     ADMIN_USERNAME,
@@ -123,8 +124,8 @@ def ensure_company(*, scale: float, seed: int = DEFAULT_SEED, force: bool = Fals
         return Generator(scale=scale, seed=seed, progress=progress, now=now).run()
 
 
-# Extra steps run after the core data, in the last transaction: fn(generator). The public pool registers its
-# step here (it releases a fifth of the customers into pools through its own bulk release path).
+# Extra steps run after the core data, in the last transaction: fn(generator), for apps whose rows hang off
+# the generated company (the public pool's are written with each customer, generate/pools.py).
 GENERATION_STEPS: list[Callable[[Generator], None]] = []
 
 
@@ -189,6 +190,7 @@ class Generator:
         with transaction.atomic():
             self.organization()
             self.reference_data()
+            self.pools = PoolSetup(self)
         with bulk_load_mode(bulk, progress):
             self.volumes(progress)
         seconds = time.monotonic() - started
@@ -223,7 +225,7 @@ class Generator:
             chunk = [add_customer(self, serial, total, batch) for serial in range(done, done + size)]
             for ref in chunk:
                 mine = self.rep_customers.setdefault(ref.owner_id, [])
-                if len(mine) < 20:
+                if ref.until is None and len(mine) < 20:   # still the creator's
                     mine.append(ref.id)
             # this chunk's share of the opportunities still to make, so that the total is exact
             share = opportunities_left if done + size == total else round(opportunities_left * size / (total - done))
@@ -259,7 +261,8 @@ class Generator:
         self.admin.name = "基准管理员"
         self.admin.save(update_fields=["name"])
         self.hq = department_create(actor=self.admin, name=MARKER_DEPARTMENT)
-        regions, teams = [], []
+        regions: list[Any] = []
+        teams: list[tuple[int, Any]] = []
         for r in range(REGIONS):
             region = department_create(actor=self.admin, name=f"第{r + 1:02d}销售大区", parent=self.hq)
             regions.append(region)
@@ -284,6 +287,8 @@ class Generator:
         everyone = [director, *managers, *leads, *reps]
         event_bulk_record([event_fields(actor=self.admin, verb="user.created", obj=u,
                                         data=snapshot(u, AUDITED_FIELDS)) for u in everyone])
+        self.regions = regions
+        self.team_region = [r for r, _team in teams]
         self.reps = [Person(id=u.pk, name=u.display_name, team=i % len(teams), name_json=encode(u.display_name))
                      for i, u in enumerate(reps)]
         self.team_reps: dict[int, list[Person]] = {}

@@ -55,6 +55,7 @@ class CustomerRef:
     name: str
     contact_id: int
     contact_role: str
+    until: float | None = None   # when the first owner lost it to a pool (its opportunities come before)
 
 
 def _money(value: Decimal) -> str:
@@ -141,12 +142,16 @@ def add_customer(gen: Generator, serial: int, total: int, batch: Batch) -> Custo
     gen.count("follow_ups", count)
     gen.count("reminders", 1 if planned is not None else 0)
 
+    story = gen.pools.story(batch, cid=cid, name=name, owner=owner, level=level, created_at=created_at, last=last,
+                            planned=planned)
     batch.customers.append(CustomerRow(
         id=cid, name=name, name_key=normalize_company(name), uscc=uscc, industry=industry, size=size, region=region,
         address=address, lat=lat, lng=lng, phone=phone_text, phone_key=phone, email=email,
-        email_key=normalize_email(email), website=website, level_id=level, source=source, owner_id=owner.id,
-        owner_since=created_at, status=status, last_follow_up_at=last, next_follow_up_at=planned,
-        created_by_id=owner.id, created_at=created_at, updated_at=created_at))
+        email_key=normalize_email(email), website=website, level_id=level, source=source, owner_id=story.owner_id,
+        owner_since=story.owner_since, status=status, last_follow_up_at=last, next_follow_up_at=planned,
+        created_by_id=owner.id, created_at=created_at, updated_at=story.updated_at, pool_id=story.pool_id,
+        pool_entered_at=story.pool_entered_at, pool_reason=story.pool_reason,
+        previous_owner_id=story.previous_owner_id, version=story.version))
     data = {"name": name, "uscc": uscc, "industry": industry, "size": size, "region": region, "address": address,
             "lat": _money(lat), "lng": _money(lng), "phone": phone_text, "email": email, "website": website,
             "level": level, "source": source, "campaign": None, "owner": owner.id, "status": status, "notes": ""}
@@ -162,7 +167,7 @@ def add_customer(gen: Generator, serial: int, total: int, batch: Batch) -> Custo
     gen.count("customers")
     gen.count("contacts", len(contacts))
     return CustomerRef(id=cid, owner_id=owner.id, created=created, name=name, contact_id=contacts[0][0],
-                       contact_role=contacts[0][1])
+                       contact_role=contacts[0][1], until=story.until)
 
 
 def _share(gen: Generator, batch: Batch, cid: int, name: str, owner: Person, created: float) -> None:

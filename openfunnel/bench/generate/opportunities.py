@@ -28,12 +28,14 @@ def add_opportunity(gen: Generator, customer: CustomerRef, batch: Batch) -> None
     rng, at = gen.rng, gen.at
     oid = gen.take_id("opportunity")
     pipeline = gen.pipeline_pick.pick(rng)
-    created = rng.uniform(customer.created + 3600, gen.now_ts - DAY)
+    # the owner's opportunities come before the customer went to a pool (if it did)
+    end = gen.now_ts if customer.until is None else customer.until
+    created = rng.uniform(customer.created + 3600, end - DAY)
     moves = gen.paired(gen.counts.get("opportunities", 0), gen.plan["opportunities"], 8, "moves")
     closes = rng.random() < (0.85 if gen.now_ts - created > 180 * DAY else 0.35)
     won = closes and (rng.random() < 0.4 or not gen.lost_reasons)
     gaps = [rng.uniform(1, 30) * DAY for _ in range(moves)]
-    room = (gen.now_ts - 3600 - created) * 0.95
+    room = (end - 3600 - created) * 0.95
     if sum(gaps) > room:
         gaps = [gap * room / sum(gaps) for gap in gaps]
     name = f"{customer.name[:8]}{PRODUCTS[int(rng.random() * len(PRODUCTS))]}项目"

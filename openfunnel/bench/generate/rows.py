@@ -13,12 +13,13 @@ from typing import Any
 
 from openfunnel.audit.services import EventRow
 from openfunnel.automation.services import NotificationRow
+from openfunnel.pool.services.bulk import PoolEventRow
 from openfunnel.sales.services.bulk import sales_tables
 
 CustomerRow = namedtuple(
     "CustomerRow", "id name name_key uscc industry size region address lat lng phone phone_key email email_key "
     "website level_id source owner_id owner_since status last_follow_up_at next_follow_up_at created_by_id "
-    "created_at updated_at")
+    "created_at updated_at pool_id pool_entered_at pool_reason previous_owner_id version")
 TagLinkRow = namedtuple("TagLinkRow", "customer_id tag_id")
 ContactRow = namedtuple(
     "ContactRow", "id customer_id name title phone phone_key email email_key wechat birthday decision_role "
@@ -49,6 +50,7 @@ class Batch:
     opportunity_lines: list[Any] = field(default_factory=list)
     attachments: list[Any] = field(default_factory=list)
     stage_changes: list[Any] = field(default_factory=list)
+    pool_events: list[Any] = field(default_factory=list)   # pool.services.bulk.PoolRows appends here
     events: list[Any] = field(default_factory=list)
 
     def write(self, writer: Any) -> None:
@@ -56,12 +58,13 @@ class Batch:
         from openfunnel.audit.models import Event
         from openfunnel.automation.models import Notification
         from openfunnel.customers.models import Contact, Customer, CustomerShare
+        from openfunnel.pool.models import PoolEvent
 
         tables = [(Customer, CustomerRow, self.customers), (Customer.tags.through, TagLinkRow, self.tag_links),
                   (Contact, ContactRow, self.contacts), (CustomerShare, ShareRow, self.shares),
                   (Notification, NotificationRow, self.notifications), (Activity, ActivityRow, self.activities),
                   (Task, TaskRow, self.tasks), (Reminder, ReminderRow, self.reminders),
-                  *sales_tables(self), (Event, EventRow, self.events)]
+                  *sales_tables(self), (PoolEvent, PoolEventRow, self.pool_events), (Event, EventRow, self.events)]
         for model, row_type, rows in tables:
             if rows:
                 writer.write(model, row_type._fields, rows)
