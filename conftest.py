@@ -40,3 +40,11 @@ def web_as(client: Any) -> Callable[[Any], Any]:
         return browser
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_choice_lists() -> None:
+    """A test's rolled-back transaction brings back the previous reference token: start without kept lists."""
+    from openfunnel.web import choices
+
+    choices.clear()

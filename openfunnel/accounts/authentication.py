@@ -50,11 +50,15 @@ class ScopedModelBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         # The bell's unread count rides along: every page shows it, and it saves a query per page.
+        # So does the token of the reference data (openfunnel.web.choices): the choice lists a process keeps stay
+        # valid while it is unchanged.
+        from openfunnel.accounts.models import ReferenceVersion
         from openfunnel.automation.models import Notification
 
         unread = (Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).order_by()
                   .values("recipient").annotate(n=Count("id")).values("n"))
         user = (User.objects.select_related("role", "department")
-                .annotate(unread_notification_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+                .annotate(unread_notification_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+                          reference_token=Subquery(ReferenceVersion.objects.filter(pk=1).values("token")[:1]))
                 .filter(pk=user_id).first())
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -146,3 +146,11 @@ class Handover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReferenceVersion(models.Model):
+    """One row whose token changes whenever company-wide reference data (levels, tags, campaigns, pipelines,
+    departments…) changes. It is read with the signed-in user, so every worker process knows at no cost whether
+    the choice lists it keeps (openfunnel.web.choices) are still those of the database."""
+
+    token = models.CharField(max_length=32, default="initial")

@@ -67,6 +67,24 @@ def department_subtree_ids(department_id: int) -> list[int]:
     return found
 
 
+def _subtree_user_ids(department_id: int) -> list[int]:
+    """The users of a department and of every department below it, in one query (a recursive CTE, which
+    SQLite and PostgreSQL both run; UNION rather than UNION ALL stops at a cycle)."""
+    from django.db import connection
+
+    from openfunnel.accounts.models import Department, User
+
+    departments, users = Department._meta.db_table, User._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE tree(id) AS (SELECT id FROM {departments} WHERE id = %s UNION SELECT d.id FROM {departments} d "
+            f"JOIN tree t ON d.parent_id = t.id) "
+            f"SELECT u.id FROM {users} u WHERE u.department_id IN (SELECT id FROM tree) ORDER BY u.id",
+            [department_id],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def visible_owner_ids(actor: Any) -> list[int] | None:
     """Ids of the users whose records the actor sees by role; None means everyone's."""
     scope = data_scope(actor)
@@ -80,9 +98,10 @@ def visible_owner_ids(actor: Any) -> list[int] | None:
     if scope == SCOPE_SELF or actor.department_id is None:
         ids = [actor.id]
     else:
-        departments = ([actor.department_id] if scope == SCOPE_DEPARTMENT
-                       else department_subtree_ids(actor.department_id))
-        ids = list(User.objects.filter(department_id__in=departments).values_list("id", flat=True))
+        if scope == SCOPE_DEPARTMENT:
+            ids = list(User.objects.filter(department_id=actor.department_id).values_list("id", flat=True))
+        else:
+            ids = _subtree_user_ids(actor.department_id)
         if actor.id not in ids:
             ids.append(actor.id)
     actor._openfunnel_owner_ids = ids

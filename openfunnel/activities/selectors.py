@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from openfunnel.accounts.scope import owner_q, visible_owner_ids
@@ -141,6 +141,21 @@ def _count(shown: list[Any], rows: QuerySet) -> int:
     return len(shown) if len(shown) < MY_DAY_LIMIT else rows.count()
 
 
+def _slices(groups: list[tuple[QuerySet, int]], key: Any) -> list[list[Any]]:
+    """The first rows of several querysets of one model in one query (a UNION ALL of the limited selects),
+    each slice sorted by `key` again since a union keeps no order of its parts."""
+    from django.db import connection
+
+    if not connection.features.supports_slicing_ordering_in_compound:  # SQLite: one query per slice
+        return [list(rows[:limit]) for rows, limit in groups]
+    parts = [rows.annotate(my_day_slice=Value(number, output_field=IntegerField()))[:limit]
+             for number, (rows, limit) in enumerate(groups)]
+    found: list[list[Any]] = [[] for _ in groups]
+    for row in parts[0].union(*parts[1:], all=True):
+        found[row.my_day_slice].append(row)
+    return [sorted(rows, key=key) for rows in found]
+
+
 def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
     """The actor's own agenda for the local day of `now`: what is due today, what was due before today and
     is still open, and tasks of the next 7 days (own records only)."""
@@ -160,8 +175,9 @@ def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
                  .select_related("level").order_by("next_follow_up_at", "id"))
     due_customers = customers.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
     overdue_customers = customers.filter(next_follow_up_at__lt=start)
-    day.due_customers = list(due_customers[:MY_DAY_LIMIT])
-    day.overdue_customers = list(overdue_customers[:MY_DAY_LIMIT])
+    by_follow_up = lambda row: (row.next_follow_up_at, row.pk)  # noqa: E731
+    day.due_customers, day.overdue_customers = _slices(
+        [(due_customers, MY_DAY_LIMIT), (overdue_customers, MY_DAY_LIMIT)], by_follow_up)
     due_count = _count(day.due_customers, due_customers)
     overdue_count = _count(day.overdue_customers, overdue_customers)
 
@@ -170,8 +186,8 @@ def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
              .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("next_follow_up_at", "id"))
     due_leads = leads.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
     overdue_leads = leads.filter(next_follow_up_at__lt=start)
-    day.due_leads = list(due_leads[:MY_DAY_LIMIT])
-    day.overdue_leads = list(overdue_leads[:MY_DAY_LIMIT])
+    day.due_leads, day.overdue_leads = _slices([(due_leads, MY_DAY_LIMIT), (overdue_leads, MY_DAY_LIMIT)],
+                                               by_follow_up)
     due_count += _count(day.due_leads, due_leads)
     overdue_count += _count(day.overdue_leads, overdue_leads)
 
@@ -180,21 +196,24 @@ def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
     listed_customers = {c.pk for c in day.due_customers + day.overdue_customers}
     listed_leads = {lead.pk for lead in day.due_leads + day.overdue_leads}
 
-    def fresh(rows: QuerySet[Reminder]) -> list[Reminder]:
-        return [r for r in rows[:MY_DAY_LIMIT * 2]
+    def fresh(rows: list[Reminder]) -> list[Reminder]:
+        return [r for r in rows
                 if not (r.task_id is None and (r.customer_id in listed_customers or r.lead_id in listed_leads))
                 ][:MY_DAY_LIMIT]
 
-    day.due_reminders = fresh(reminders.filter(due_at__gte=start, due_at__lt=end))
-    day.overdue_reminders = fresh(reminders.filter(due_at__lt=start))
+    by_due = lambda row: (row.due_at, row.pk)  # noqa: E731
+    due_reminders, overdue_reminders = _slices(
+        [(reminders.filter(due_at__gte=start, due_at__lt=end), MY_DAY_LIMIT * 2),
+         (reminders.filter(due_at__lt=start), MY_DAY_LIMIT * 2)], by_due)
+    day.due_reminders, day.overdue_reminders = fresh(due_reminders), fresh(overdue_reminders)
 
     tasks = (tasks_visible_to(actor).filter(assignee_id=actor.pk, status=Task.Status.OPEN, due_at__isnull=False)
              .order_by("due_at", "id"))
     groups = {"tasks_overdue": tasks.filter(due_at__lt=start),
               "tasks_today": tasks.filter(due_at__gte=start, due_at__lt=end),
               "tasks_upcoming": tasks.filter(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))}
-    for name, rows in groups.items():
-        shown = list(rows[:MY_DAY_LIMIT])
+    slices = _slices([(rows, MY_DAY_LIMIT) for rows in groups.values()], by_due)
+    for (name, rows), shown in zip(groups.items(), slices):
         setattr(day, name, shown)
         day.counts[name] = _count(shown, rows)
     day.counts["due_records"], day.counts["overdue_records"] = due_count, overdue_count

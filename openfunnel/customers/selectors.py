@@ -150,12 +150,13 @@ def _shares_prefetch() -> Prefetch:
     return Prefetch("shares", queryset=CustomerShare.objects.select_related("user").order_by("id"))
 
 
-def customer_list(*, actor: Any) -> QuerySet[Customer]:
-    """The actor's visible customers with everything a list row shows, in a fixed number of queries."""
+def customer_list(*, actor: Any, collaborators: bool = True) -> QuerySet[Customer]:
+    """The actor's visible customers with everything a list row shows, in a fixed number of queries
+    (the web list has no collaborators column: it leaves their query out)."""
     return (
         customers_visible_to(actor)
         .select_related("owner", "level", "campaign")
-        .prefetch_related("tags", _shares_prefetch())
+        .prefetch_related("tags", *([_shares_prefetch()] if collaborators else []))
     )
 
 

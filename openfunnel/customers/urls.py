@@ -21,6 +21,7 @@ urlpatterns = [
     path("customers/<int:pk>/share/", views.customer_share, name="share"),
     path("customers/<int:pk>/unshare/", views.customer_unshare, name="unshare"),
     path("customers/<int:pk>/timeline/", views.customer_timeline, name="timeline"),
+    path("customers/<int:pk>/panels/<slug:name>/", views.customer_panel, name="panel"),
     path("customers/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),

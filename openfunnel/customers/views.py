@@ -33,6 +33,7 @@ from openfunnel.customers.forms import (
 from openfunnel.customers.models import Customer
 from openfunnel.pool.listing import RECLAIM_COLUMN, attach_reclaim_outlook
 from openfunnel.pool.nearby import DISTANCE_COLUMN, nearby
+from openfunnel.web.choices import lighten_form
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -132,7 +133,7 @@ def _attachment_download_available() -> bool:
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     # ?lat=&lng= (the "Nearby" button): a distance column, nearest first.
-    customers, located = nearby(request, selectors.customer_list(actor=request.user))
+    customers, located = nearby(request, selectors.customer_list(actor=request.user, collaborators=False))
     page = ListPage(
         request,
         customers,
@@ -224,8 +225,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": list(selectors.customer_contacts(actor=actor, customer=customer)),
         "timeline": timeline,
         "entries": selectors.timeline_entries(timeline.object_list),
-        "attachments": list(selectors.customer_attachments(actor=actor, customer=customer)[:50]),
-        "attachment_download": _attachment_download_available(),
+        "panels": DEFERRED_PANELS,
         "collaborators": selectors.customer_collaborators(actor=actor, customer=customer),
         "can_edit": can_edit,
         "can_edit_contacts": can_edit_contacts,
@@ -233,10 +233,33 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_transfer": can_transfer,
         "can_delete": selectors.customer_can_delete(actor, customer),
         "contact_form": ContactForm() if can_edit_contacts else None,
-        "share_form": ShareForm(actor=actor, customer=customer) if can_share else None,
-        "transfer_form": TransferForm(actor=actor, customer=customer) if can_transfer else None,
+        "share_form": lighten_form(ShareForm(actor=actor, customer=customer), actor, {"user": "active"})
+        if can_share else None,
+        "transfer_form": lighten_form(TransferForm(actor=actor, customer=customer), actor, {"owner": "scope_active"})
+        if can_transfer else None,
     }
     return render(request, "customers/detail.html", context)
+
+
+# The 360° page's secondary panels: the first answer holds the customer, contacts and timeline; these follow
+# at once through htmx (each with the same scope check as the page).
+DEFERRED_PANELS = ("opportunities", "activities", "attachments", "pool")
+
+
+@login_required
+def customer_panel(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    customer = selectors.customer_detail(actor=request.user, id=pk)
+    if name not in DEFERRED_PANELS:
+        raise NotFound()
+    if not request.headers.get("HX-Request"):
+        return redirect(customer)
+    context: dict[str, Any] = {"customer": customer, "panel": name, "return_to": customer.get_absolute_url()}
+    if name == "attachments":
+        context.update(
+            attachments=list(selectors.customer_attachments(actor=request.user, customer=customer)[:50]),
+            attachment_download=_attachment_download_available(),
+        )
+    return render(request, "customers/_panel.html", context)
 
 
 @login_required

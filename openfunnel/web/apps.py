@@ -6,3 +6,8 @@ class WebConfig(AppConfig):
     name = "openfunnel.web"
     label = "web"
     verbose_name = _("Web interface")
+
+    def ready(self) -> None:
+        from openfunnel.web.choices import connect_signals
+
+        connect_signals()

@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString
 
 from openfunnel.accounts.models import Preference
 from openfunnel.core.pagination import CappedPaginator, order_by_term
+from openfunnel.web.choices import lighten_form
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class ListPage:
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset,
                                                   request=self.request)
+            lighten_form(self.filterset.form, self.request.user, default_picker="scope")
             # Invalid filter values are shown as form errors; the list then stays unfiltered.
             if self.filterset.is_bound and self.filterset.is_valid():
                 queryset = self.filterset.qs
@@ -108,10 +110,7 @@ class ListPage:
     @property
     def chosen_keys(self) -> set[str]:
         if not hasattr(self, "_chosen"):
-            user = self.request.user
-            pref = Preference.objects.filter(user=user, key=f"columns:{self.key}").first() \
-                if user.is_authenticated else None
-            keys = set(pref.value.get("columns", [])) if pref else set()
+            keys = set(_column_choice(self.request, self.key))
             keys &= {c.key for c in self.columns}
             self._chosen = (keys or {c.key for c in self.columns if c.default}) | {
                 c.key for c in self.columns if c.always}
@@ -157,8 +156,30 @@ class ListPage:
         return self.page_url(self.page.next_page_number()) if self.page.has_next() else None
 
 
-def save_column_choice(*, user: Any, key: str, columns: list[str]) -> None:
+SESSION_COLUMNS = "openfunnel_columns"
+
+
+def _column_choice(request: HttpRequest, key: str) -> list[str]:
+    """The columns the user chose for the list `key`: read from the preference once per session, then kept in
+    the session (which every page reads anyway). Another device sees a change at its next sign-in."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    session = getattr(request, "session", None)
+    kept = session.get(SESSION_COLUMNS, {}) if session is not None else {}
+    if key in kept:
+        return kept[key]
+    pref = Preference.objects.filter(user=user, key=f"columns:{key}").first()
+    columns = list(pref.value.get("columns", [])) if pref else []
+    if session is not None:
+        session[SESSION_COLUMNS] = {**kept, key: columns}
+    return columns
+
+
+def save_column_choice(*, user: Any, key: str, columns: list[str], session: Any = None) -> None:
     """Remembers which columns `user` wants on the list page `key` (their own preference only)."""
     from openfunnel.accounts.services import preference_set
 
     preference_set(user=user, key=f"columns:{key}", value={"columns": columns})
+    if session is not None:
+        session[SESSION_COLUMNS] = {**session.get(SESSION_COLUMNS, {}), key: columns}

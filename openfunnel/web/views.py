@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openfunnel.web.choices import picker_users
 from openfunnel.web.listing import save_column_choice
 from openfunnel.web.search import search_all
 
@@ -30,11 +31,20 @@ def list_columns(request: HttpRequest) -> HttpResponse:
     key = request.POST.get("key", "")[:60]
     columns = [c[:60] for c in request.POST.getlist("columns")][:50]
     if key:
-        save_column_choice(user=request.user, key=key, columns=columns)
+        save_column_choice(user=request.user, key=key, columns=columns, session=request.session)
     target = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     return redirect(target)
+
+
+@login_required
+def user_picker(request: HttpRequest) -> HttpResponse:
+    """Up to 20 users of a picker's set whose name or username contains ?q= (web.choices.UserPicker)."""
+    from django.http import JsonResponse
+
+    users = picker_users(actor=request.user, set_name=request.GET.get("set", "scope"), query=request.GET.get("q", ""))
+    return JsonResponse({"results": [{"id": user.pk, "label": user.display_name} for user in users]})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -144,6 +144,8 @@ OBJECT_ROUTES: dict[str, ObjectRoute] = {
     "api:customer-transfer": O("customer"),
     "customers:detail": O("customer", "pool_customer", read=True),
     "customers:timeline": O("customer", read=True, htmx=True),
+    "customers:panel": O("customer", "pool_customer", read=True, htmx=True,
+                         args=lambda o, w: {"pk": o.pk, "name": "activities"}),
     "customers:edit": O("customer"),
     "customers:delete": O("customer"),
     "customers:transfer": O("customer"),
@@ -297,6 +299,7 @@ COLLECTION_ROUTES: dict[str, CollectionRoute] = {
                   "notification"),
     "web:search": C("lead", "customer", "contact", "opportunity", complete=True, query=_search),
     "web:list_columns": C(),
+    "web:user_picker": C(),
     # --- leads and campaigns ---
     "api:campaign-list": C(),
     "leads:campaigns": C(),

@@ -49,7 +49,7 @@ def activity_panel(context: template.Context, customer: Any = None, lead: Any = 
     if has_perm(user, "activities.create") and (customer is not None or lead is not None):
         form = ActivityForm(customer=customer, lead=lead,
                             contacts=panel_contacts(user, customer) if customer is not None else None,
-                            initial={"next": request.get_full_path(),
+                            initial={"next": context.get("return_to") or request.get_full_path(),
                                      "occurred_at": timezone.localtime().strftime(DATETIME_LOCAL)})
     recent = list(rows[:PANEL_SIZE + 1])
     return {
@@ -71,5 +71,5 @@ def attachment_upload(context: template.Context, customer: Any = None, lead: Any
     user = request.user
     allowed = attachment_can_add(user, customer=customer, lead=lead if customer is None else None)
     form = AttachmentForm(initial={"customer": getattr(customer, "pk", None), "lead": getattr(lead, "pk", None),
-                                   "next": request.get_full_path()}) if allowed else None
+                                   "next": context.get("return_to") or request.get_full_path()}) if allowed else None
     return {"form": form, "csrf_token": context.get("csrf_token"), "upload_url": reverse("activities:attachment_upload")}

@@ -4,6 +4,7 @@ from django.utils import timezone
 from openfunnel.audit.services import event_record
 from openfunnel.customers.models import Customer, CustomerLevel, CustomerShare, Tag
 from openfunnel.customers.services import contact_create, customer_create, customer_share, customer_update
+from openfunnel.web.testing import get_with_panels
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_360_page_renders_facts_contacts_timeline(personas, web_as, acme):
             "author_name": "Alice Rep",
         },
     )
-    page = web_as(personas.alice).get(f"/customers/{acme.pk}/")
+    page = get_with_panels(web_as(personas.alice), f"/customers/{acme.pk}/")
     assert page.status_code == 200
     content = page.content.decode()
     for text in (

@@ -11,6 +11,7 @@ from openfunnel.customers.models import Customer
 from openfunnel.pool.models import Pool, PoolEvent
 from openfunnel.pool.services import customer_claim
 from openfunnel.pool.testing import make_pool
+from openfunnel.web.testing import get_with_panels
 
 
 def test_pool_list_and_detail_show_member_pools_only(personas, web_as, pool, in_pool):
@@ -54,7 +55,7 @@ def test_assign_form(personas, web_as, pool, in_pool):
 def test_release_form_on_the_customer_page(personas, web_as, pool, in_pool):
     customer = customer_claim(actor=personas.alice, pool=pool, customer_id=in_pool[0].pk)
     browser = web_as(personas.alice)
-    page = browser.get(f"/customers/{customer.pk}/")
+    page = get_with_panels(browser, f"/customers/{customer.pk}/")
     assert 'data-testid="pool-panel"' in page.content.decode()
     empty = browser.post(f"/customers/{customer.pk}/release/", {"pool": pool.pk, "reason": ""})
     assert empty.status_code == 400 and Customer.objects.get(pk=customer.pk).owner == personas.alice
@@ -107,7 +108,7 @@ def test_my_customers_show_days_before_reclaim(personas, web_as):
                                       owner_since=timezone.now() - dt.timedelta(days=3))
     page = web_as(personas.alice).get(f"/customers/?owner={personas.alice.pk}").content.decode()
     assert "Reclaim in" in page and "7 days" in page and claimed.name in page
-    detail = web_as(personas.alice).get(f"/customers/{claimed.pk}/").content.decode()
+    detail = get_with_panels(web_as(personas.alice), f"/customers/{claimed.pk}/").content.decode()
     assert "Goes back to the pool in 7 days" in detail
 
 

@@ -32,3 +32,50 @@ document.addEventListener("click", (event) => {
     say(error.code === error.PERMISSION_DENIED ? button.dataset.nearbyDenied : button.dataset.nearbyUnavailable);
   }, { timeout: 15000, maximumAge: 300000 });
 });
+// User pickers (web.choices.UserPicker): the <select> holds only the chosen user; a search box above it asks the
+// server for up to 20 matching names and puts them in the select, where the user picks one. Without scripts the
+// select keeps the current choice (or none).
+function enhanceUserPickers(root) {
+  root.querySelectorAll("select[data-user-picker]:not([data-picker-ready])").forEach((select) => {
+    select.dataset.pickerReady = "1";
+    const search = document.createElement("input");
+    search.type = "search";
+    search.className = "picker-search";
+    search.placeholder = select.dataset.placeholder || "";
+    search.setAttribute("aria-label", search.placeholder);
+    search.autocomplete = "off";
+    select.parentNode.insertBefore(search, select);
+    let timer = null;
+    let asked = 0;
+    const fill = (results) => {
+      const kept = Array.from(select.options).filter((option) => option.value === "" || option.selected);
+      const keptValues = new Set(kept.map((option) => option.value));
+      select.replaceChildren(...kept);
+      results.forEach((user) => {
+        if (keptValues.has(String(user.id))) return;
+        select.add(new Option(user.label, user.id));
+      });
+    };
+    const ask = () => {
+      const number = ++asked;
+      const url = new URL(select.dataset.userPicker, window.location.href);
+      url.searchParams.set("q", search.value);
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json() : { results: [] }))
+        .then((data) => {
+          if (number !== asked) return;  // an older answer arriving late
+          fill(data.results || []);
+          if (search.value && select.options.length) {
+            const first = Array.from(select.options).find((option) => option.value !== "" && !option.selected);
+            if (first && !select.multiple) select.value = first.value;
+          }
+        })
+        .catch(() => {});
+    };
+    search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(ask, 250); });
+    search.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); ask(); } });
+    select.addEventListener("focus", () => { if (!select.dataset.pickerAsked) { select.dataset.pickerAsked = "1"; ask(); } });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => enhanceUserPickers(document));
+document.addEventListener("htmx:afterSwap", (event) => enhanceUserPickers(event.target));
