@@ -146,6 +146,15 @@ def test_two_years_of_opportunities_and_pools_that_hold_together(db):
                  "opportunity.close_reminder_sent", "opportunity.stage_sla_exceeded"):
         assert timeline[verb] > 100, verb
     assert timeline["opportunity.created"] == Opportunity.objects.count()
+    # follow-ups made while their author worked an open deal with the customer were logged on that deal
+    on_deals = Activity.objects.filter(opportunity__isnull=False).select_related("opportunity")
+    assert on_deals.count() > 2000
+    logged = dict(Event.objects.filter(verb="activity.created").values_list("object_id", "data__opportunity_id"))
+    for activity in on_deals[:500]:
+        deal = activity.opportunity
+        assert (deal.customer_id, deal.owner_id) == (activity.customer_id, activity.author_id)
+        assert deal.created_at <= activity.occurred_at and (deal.closed_at is None or activity.occurred_at < deal.closed_at)
+        assert logged[activity.pk] == deal.pk
 
     # two customer pools and a history of two years, matching each customer's pool columns
     assert Pool.objects.filter(kind="customer").count() == 2

@@ -145,9 +145,16 @@ class RowWriter:
             raise SchemaChanged(f"{model._meta.label} has no column(s) {unknown}")
         quote = connection.ops.quote_name
         marker = "?" if self.vendor == "sqlite" else "%s"
+
+        def placeholder(field: models.Field) -> str:
+            # JSON goes as text (json.dumps below); PostgreSQL wants it cast
+            return f"{marker}::jsonb" if isinstance(field, models.JSONField) and self.vendor != "sqlite" else marker
+
         sql = (f"UPDATE {quote(model._meta.db_table)} SET "
-               f"{', '.join(f'{quote(fields[c].column)} = {marker}' for c in columns)} WHERE id = {marker}")
-        converters = [self._converter(fields[c]) for c in columns]
+               f"{', '.join(f'{quote(fields[c].column)} = {placeholder(fields[c])}' for c in columns)} "
+               f"WHERE id = {marker}")
+        converters = [self._json if isinstance(fields[c], models.JSONField) else self._converter(fields[c])
+                      for c in columns]
         params = [tuple(convert(value) if convert else value for convert, value in zip(converters, row[1:], strict=True))
                   + (row[0],) for row in rows]
         if not params:
@@ -159,6 +166,12 @@ class RowWriter:
         finally:
             raw.close()
         return len(params)
+
+    @staticmethod
+    def _json(value: Any) -> Any:
+        import json
+
+        return value if value is None or isinstance(value, str) else json.dumps(value)
 
     def next_id(self, model: type[models.Model]) -> int:
         """The first free id of `model`'s table (the generator assigns ids itself to link rows)."""

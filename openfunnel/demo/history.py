@@ -224,11 +224,36 @@ class History:
         batch.write(writer)
         pool_batch.write(writer)
         writer.reset_sequences([Opportunity, OpportunityAttachment])
+        self._follow_ups_on_deals(plans, batch.opportunities, writer)
         statuses = [row.status for row in batch.opportunities]
         self.counts.update({"opportunities": len(plans), "stage_changes": len(batch.stage_changes),
                             "won": statuses.count("won"), "lost": statuses.count("lost"),
                             "open_opportunities": statuses.count("open")})
         self.counts.update({f"pool_{name}": count for name, count in pool_counts.items()})
+
+    def _follow_ups_on_deals(self, plans: list[Any], rows: list[Any], writer: RowWriter) -> None:
+        """A follow-up made while its author had an open deal with the customer was logged on that deal (the
+        latest opened one): the follow-up and its timeline event name it, as activity_create records it."""
+        from openfunnel.activities.models import Activity
+        from openfunnel.audit.models import Event
+
+        spans: dict[int, list[tuple[dt.datetime, dt.datetime, int, int]]] = {}
+        for plan, row in zip(plans, rows, strict=True):
+            spans.setdefault(plan.customer_id, []).append(
+                (plan.created_at, row.closed_at or self.now + dt.timedelta(days=1), plan.owner_id, plan.id))
+        links = {}
+        for pk, customer_id, author_id, occurred in (Activity.objects.filter(customer_id__in=list(spans))
+                                                     .values_list("pk", "customer_id", "author_id", "occurred_at")):
+            open_deals = [(start, deal) for start, end, owner, deal in spans[customer_id]
+                          if owner == author_id and start <= occurred < end]
+            if open_deals:
+                links[pk] = max(open_deals)[1]
+        writer.update(Activity, ["opportunity_id"], list(links.items()))
+        writer.update(Event, ["data"], [
+            (pk, {**data, "opportunity_id": links[activity]}) for pk, activity, data in
+            Event.objects.filter(verb="activity.created", object_type="activity").values_list("pk", "object_id", "data")
+            if activity in links])
+        self.counts["follow_ups_on_opportunities"] = len(links)
 
     def _read_at(self, sent: dt.datetime) -> dt.datetime | None:
         """People read their notifications within a day or two; the last few days' are still unread."""
