@@ -80,6 +80,7 @@ class CustomerForm(forms.ModelForm):
                 initial=actor.pk,
                 required=False,
             )
+            self.fields["owner"].picker = "scope_active"  # web.choices: searched, not listed
             self.order_fields(["name", "uscc", "owner"])
 
     def _post_clean(self) -> None:
@@ -131,6 +132,7 @@ class TransferForm(forms.Form):
     def __init__(self, *args: Any, actor: Any, customer: Customer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.users_for_transfer(actor).exclude(pk=customer.owner_id)
+        self.fields["owner"].picker = "scope_active"
 
 
 class ShareForm(forms.Form):
@@ -140,6 +142,7 @@ class ShareForm(forms.Form):
     def __init__(self, *args: Any, actor: Any, customer: Customer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = selectors.users_for_sharing(actor).exclude(pk=customer.owner_id)
+        self.fields["user"].picker = "active"
 
 
 class LevelForm(forms.ModelForm):

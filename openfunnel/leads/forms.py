@@ -78,6 +78,7 @@ class LeadOwnerForm(forms.Form):
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = assignable_users(actor)
+        self.fields["owner"].picker = "scope_active"  # web.choices: searched, not listed
         self.fields["owner"].label_from_instance = _user_label
 
 

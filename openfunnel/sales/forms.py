@@ -73,6 +73,7 @@ class OpportunityCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers_visible_to(actor).order_by("name")
         self.fields["owner"].queryset = users_in_scope(actor)
+        self.fields["owner"].picker = "scope_active"  # web.choices: searched, not listed
         self.fields["campaign"] = _campaign_field()
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -107,6 +108,7 @@ class OpportunityEditForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["campaign"] = _campaign_field()
         self.fields["owner"].queryset = users_in_scope(actor) | get_user_model().objects.filter(pk=opportunity.owner_id)
+        self.fields["owner"].picker = "scope_active"
         if not has_perm(actor, "opportunities.transfer"):
             del self.fields["owner"]
         if not opportunity.pipeline.allow_probability_override or not opportunity.is_open:
@@ -208,6 +210,7 @@ class ContactLinkForm(forms.Form):
 class ShareForm(forms.Form):
     user = forms.ModelChoiceField(queryset=get_user_model().objects.filter(is_active=True).order_by("name"),
                                   label=_("Collaborator"))
+    user.picker = "active"  # web.choices: searched, not listed
     can_edit = forms.BooleanField(label=_("May edit"), required=False)
 
 

@@ -40,6 +40,7 @@ from openfunnel.sales.forms import (
 )
 from openfunnel.sales.models import Opportunity, Stage
 from openfunnel.sales.requirements import REQUIRABLE_FIELDS, requirements_missing
+from openfunnel.web.choices import lighten_form
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -75,6 +76,7 @@ def board(request: HttpRequest) -> HttpResponse:
     pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or (pipelines[0] if pipelines else None)
     visible = selectors.opportunities_visible_to(actor)
     filterset = BoardFilter(request.GET or None, queryset=visible, request=request)
+    lighten_form(filterset.form, actor, default_picker="scope")
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
     now = timezone.now()
     # Won and lost columns: the deals closed in the chosen close period, else in the last CLOSED_DAYS days.
@@ -143,6 +145,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 def overdue_report(request: HttpRequest) -> HttpResponse:
     visible = selectors.opportunities_visible_to(request.user)
     filterset = OpportunityFilter(request.GET or None, queryset=visible, request=request)
+    lighten_form(filterset.form, request.user, default_picker="scope")
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
     for name in list(filterset.form.fields):
         if name not in ("owner", "department", "pipeline", "search"):

@@ -204,8 +204,9 @@ def _pick_users(field: forms.ModelChoiceField, set_name: str) -> None:
 
 def lighten_form(form: forms.BaseForm, user: Any, pickers: dict[str, str] | None = None,
                  default_picker: str | None = None) -> forms.BaseForm:
-    """Reference choices from the process's lists; user fields named in `pickers` (field → PICKER_SETS name),
-    or every user field when `default_picker` is given, as pickers. Call before validating or rendering."""
+    """Reference choices from the process's lists; user fields as pickers of the PICKER_SETS name given by
+    `pickers` (field name → set), by the field's own `picker` attribute, or by `default_picker`. render_form
+    does this to every form page; call it before validating or rendering."""
     token = getattr(user, "reference_token", None)
     User = get_user_model()
     for name, field in form.fields.items():
@@ -214,7 +215,7 @@ def lighten_form(form: forms.BaseForm, user: Any, pickers: dict[str, str] | None
         if field.queryset is None:
             continue
         if field.queryset.model is User:
-            set_name = (pickers or {}).get(name, default_picker)
+            set_name = (pickers or {}).get(name) or getattr(field, "picker", None) or default_picker
             if set_name:
                 _pick_users(field, set_name)
         elif token and _model_label(field.queryset) in REFERENCE_MODELS:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 
 from openfunnel.core.errors import DomainError
 from openfunnel.core.forms import apply_domain_error
+from openfunnel.web.choices import lighten_form
 
 
 def submit_form(request: HttpRequest, form: forms.BaseForm, save: Callable[[dict[str, Any]], Any]) -> Any:
@@ -28,5 +29,6 @@ def submit_form(request: HttpRequest, form: forms.BaseForm, save: Callable[[dict
 def render_form(request: HttpRequest, form: forms.BaseForm, context: dict[str, Any],
                 template: str = "web/form_page.html") -> HttpResponse:
     """Renders a form page; a re-shown invalid form answers 400 so scripts and tests can tell."""
+    lighten_form(form, request.user)
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, template, {"form": form, **context}, status=status)

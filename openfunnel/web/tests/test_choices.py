@@ -101,3 +101,16 @@ def test_360_panels_answer_htmx_only_and_known_names(personas, web_as):
     assert f'value="/customers/{customer.pk}/"' in answer.content.decode()  # a follow-up returns to the page
     assert web_as(personas.carol).get(f"/customers/{customer.pk}/panels/activities/",
                                       HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_form_pages_offer_users_through_the_picker(personas, web_as):
+    from openfunnel.customers.services import customer_create
+
+    customer = customer_create(actor=personas.alice, name="Transfer Co")
+    browser = web_as(personas.manager)
+    html = browser.get(f"/customers/{customer.pk}/transfer/").content.decode()
+    assert "data-user-picker" in html and "set=scope_active" in html and "Bob Rep" not in html
+    assert browser.post(f"/customers/{customer.pk}/transfer/", {"owner": personas.carol.pk}).status_code == 400
+    assert browser.post(f"/customers/{customer.pk}/transfer/", {"owner": personas.bob.pk}).status_code == 302
+    customer.refresh_from_db()
+    assert customer.owner == personas.bob
