@@ -40,7 +40,7 @@ from openfunnel.sales.forms import (
 )
 from openfunnel.sales.models import Opportunity, Stage
 from openfunnel.sales.requirements import REQUIRABLE_FIELDS, requirements_missing
-from openfunnel.web.choices import lighten_form
+from openfunnel.web.choices import lighten_form, reference_cached
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -71,7 +71,9 @@ def _decorate(cards: list[Opportunity], now: Any) -> None:
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     actor = request.user
-    pipelines = list(selectors.pipelines_visible_to(actor, active_only=True))
+    # the same for everyone (pipelines_visible_to does not depend on the actor): kept with the reference data
+    pipelines = reference_cached(actor, "board-pipelines",
+                                 lambda: list(selectors.pipelines_visible_to(actor, active_only=True)))
     wanted = request.GET.get("pipeline", "")
     pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or (pipelines[0] if pipelines else None)
     visible = selectors.opportunities_visible_to(actor)

@@ -94,6 +94,26 @@ def _cached_choices(field: forms.ModelChoiceField, token: str) -> list[tuple[Any
     return choices
 
 
+def reference_cached(user: Any, key: Any, compute: Callable[[], Any]) -> Any:
+    """`compute()` — built from reference data only, the same for every user — kept by the process for as long
+    as the reference token read with `user` is unchanged (computed every time without a token, e.g. via API)."""
+    token = getattr(user, "reference_token", None)
+    if not token:
+        return compute()
+    slot = ("value", key)
+    with _lock:
+        if _cache_token[0] != token:
+            _cache.clear()
+            _cache_token[0] = token
+        if slot in _cache:
+            return _cache[slot]
+    value = compute()
+    with _lock:
+        if _cache_token[0] == token:
+            _cache[slot] = value
+    return value
+
+
 class _CachedIterator(ModelChoiceIterator):
     token = ""
 

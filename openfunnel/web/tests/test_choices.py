@@ -114,3 +114,23 @@ def test_form_pages_offer_users_through_the_picker(personas, web_as):
     assert browser.post(f"/customers/{customer.pk}/transfer/", {"owner": personas.bob.pk}).status_code == 302
     customer.refresh_from_db()
     assert customer.owner == personas.bob
+
+
+def test_kanban_keeps_the_pipelines_until_a_stage_changes(personas, web_as):
+    from openfunnel.sales.models import Pipeline, Stage
+    from openfunnel.sales.services import stage_update
+
+    pipeline = Pipeline.objects.filter(is_active=True).order_by("order", "id").first()
+    if pipeline is None:
+        from openfunnel.sales.services import ensure_default_pipelines
+
+        ensure_default_pipelines()
+        pipeline = Pipeline.objects.filter(is_active=True).order_by("order", "id").first()
+    browser = web_as(personas.manager)
+    browser.get("/opportunities/")
+    with CaptureQueriesContext(connection) as again:
+        assert browser.get("/opportunities/").status_code == 200
+    assert not any('FROM "sales_stage"' in q["sql"] for q in again.captured_queries)
+    stage = Stage.objects.filter(pipeline=pipeline).order_by("order").first()
+    stage_update(actor=personas.admin, stage=stage, data={"name": "First contact made"})
+    assert "First contact made" in browser.get("/opportunities/").content.decode()
