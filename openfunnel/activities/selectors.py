@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
-from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from openfunnel.accounts.scope import owner_q, visible_owner_ids
@@ -141,19 +144,20 @@ def _count(shown: list[Any], rows: QuerySet) -> int:
     return len(shown) if len(shown) < MY_DAY_LIMIT else rows.count()
 
 
-def _slices(groups: list[tuple[QuerySet, int]], key: Any) -> list[list[Any]]:
-    """The first rows of several querysets of one model in one query (a UNION ALL of the limited selects),
-    each slice sorted by `key` again since a union keeps no order of its parts."""
-    from django.db import connection
-
-    if not connection.features.supports_slicing_ordering_in_compound:  # SQLite: one query per slice
-        return [list(rows[:limit]) for rows, limit in groups]
-    parts = [rows.annotate(my_day_slice=Value(number, output_field=IntegerField()))[:limit]
-             for number, (rows, limit) in enumerate(groups)]
-    found: list[list[Any]] = [[] for _ in groups]
-    for row in parts[0].union(*parts[1:], all=True):
+def _slices(rows: QuerySet, parts: list[Q], limit: int, key: Any) -> list[list[Any]]:
+    """The first `limit` rows (in the order of `rows`) of each of the disjoint `parts` of `rows`, in one query:
+    a ROW_NUMBER per part, kept to `limit` (SQLite allows no LIMIT inside a UNION, and this one query serves
+    both databases). Each list comes sorted by `key`."""
+    order = [F(name[1:]).desc() if name.startswith("-") else F(name) for name in rows.query.order_by]
+    ranked = (rows.filter(reduce(operator.or_, parts))
+              .annotate(my_day_slice=Case(*[When(part, then=Value(number)) for number, part in enumerate(parts)],
+                                          output_field=IntegerField()))
+              .annotate(my_day_rank=Window(RowNumber(), partition_by=[F("my_day_slice")], order_by=order))
+              .filter(my_day_rank__lte=limit))
+    found: list[list[Any]] = [[] for _ in parts]
+    for row in ranked:
         found[row.my_day_slice].append(row)
-    return [sorted(rows, key=key) for rows in found]
+    return [sorted(part, key=key) for part in found]
 
 
 def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
@@ -173,21 +177,19 @@ def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
     customers = (Customer.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
                                          next_follow_up_at__isnull=False)
                  .select_related("level").order_by("next_follow_up_at", "id"))
-    due_customers = customers.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
-    overdue_customers = customers.filter(next_follow_up_at__lt=start)
+    due = Q(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
+    overdue = Q(next_follow_up_at__lt=start)
+    due_customers, overdue_customers = customers.filter(due), customers.filter(overdue)
     by_follow_up = lambda row: (row.next_follow_up_at, row.pk)  # noqa: E731
-    day.due_customers, day.overdue_customers = _slices(
-        [(due_customers, MY_DAY_LIMIT), (overdue_customers, MY_DAY_LIMIT)], by_follow_up)
+    day.due_customers, day.overdue_customers = _slices(customers, [due, overdue], MY_DAY_LIMIT, by_follow_up)
     due_count = _count(day.due_customers, due_customers)
     overdue_count = _count(day.overdue_customers, overdue_customers)
 
     leads = (Lead.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
                                  next_follow_up_at__isnull=False)
              .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("next_follow_up_at", "id"))
-    due_leads = leads.filter(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
-    overdue_leads = leads.filter(next_follow_up_at__lt=start)
-    day.due_leads, day.overdue_leads = _slices([(due_leads, MY_DAY_LIMIT), (overdue_leads, MY_DAY_LIMIT)],
-                                               by_follow_up)
+    due_leads, overdue_leads = leads.filter(due), leads.filter(overdue)
+    day.due_leads, day.overdue_leads = _slices(leads, [due, overdue], MY_DAY_LIMIT, by_follow_up)
     due_count += _count(day.due_leads, due_leads)
     overdue_count += _count(day.overdue_leads, overdue_leads)
 
@@ -203,19 +205,18 @@ def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
 
     by_due = lambda row: (row.due_at, row.pk)  # noqa: E731
     due_reminders, overdue_reminders = _slices(
-        [(reminders.filter(due_at__gte=start, due_at__lt=end), MY_DAY_LIMIT * 2),
-         (reminders.filter(due_at__lt=start), MY_DAY_LIMIT * 2)], by_due)
+        reminders, [Q(due_at__gte=start, due_at__lt=end), Q(due_at__lt=start)], MY_DAY_LIMIT * 2, by_due)
     day.due_reminders, day.overdue_reminders = fresh(due_reminders), fresh(overdue_reminders)
 
     tasks = (tasks_visible_to(actor).filter(assignee_id=actor.pk, status=Task.Status.OPEN, due_at__isnull=False)
              .order_by("due_at", "id"))
-    groups = {"tasks_overdue": tasks.filter(due_at__lt=start),
-              "tasks_today": tasks.filter(due_at__gte=start, due_at__lt=end),
-              "tasks_upcoming": tasks.filter(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))}
-    slices = _slices([(rows, MY_DAY_LIMIT) for rows in groups.values()], by_due)
-    for (name, rows), shown in zip(groups.items(), slices):
+    groups = {"tasks_overdue": Q(due_at__lt=start),
+              "tasks_today": Q(due_at__gte=start, due_at__lt=end),
+              "tasks_upcoming": Q(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))}
+    slices = _slices(tasks, list(groups.values()), MY_DAY_LIMIT, by_due)
+    for (name, part), shown in zip(groups.items(), slices):
         setattr(day, name, shown)
-        day.counts[name] = _count(shown, rows)
+        day.counts[name] = _count(shown, tasks.filter(part))
     day.counts["due_records"], day.counts["overdue_records"] = due_count, overdue_count
     day.follow_ups_today = Activity.objects.filter(author_id=actor.pk, deleted_at__isnull=True,
                                                    occurred_at__gte=start, occurred_at__lt=end).count()

@@ -65,3 +65,22 @@ def test_pages_are_translated(personas):
     assert "今日待跟进" in browser.get("/my-day/").content.decode()
     assert "新建任务" in browser.get("/tasks/").content.decode()
     assert "未读" in browser.get("/notifications/").content.decode()
+
+
+def test_my_day_shows_the_first_of_each_group_and_counts_the_rest(personas):
+    from openfunnel.activities.selectors import MY_DAY_LIMIT
+    from openfunnel.customers.services import customer_create
+
+    now = timezone.localtime()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    overdue = [customer_create(actor=personas.alice, name=f"Late {i:02d}") for i in range(MY_DAY_LIMIT + 5)]
+    for i, customer in enumerate(overdue):
+        Customer.objects.filter(pk=customer.pk).update(next_follow_up_at=start - dt.timedelta(hours=i + 1))
+    today = customer_create(actor=personas.alice, name="Due today")
+    Customer.objects.filter(pk=today.pk).update(next_follow_up_at=start + dt.timedelta(hours=23))
+
+    day = my_day(actor=personas.alice, now=now)
+    assert [c.pk for c in day.due_customers] == [today.pk]
+    # the oldest first, cut at the limit, and counted in full
+    assert [c.pk for c in day.overdue_customers] == [c.pk for c in reversed(overdue)][:MY_DAY_LIMIT]
+    assert day.counts["overdue_records"] == MY_DAY_LIMIT + 5 and day.counts["due_records"] == 1
