@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -17,9 +18,8 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from openfunnel.accounts.scope import can_see_owner, has_perm, request_cached, visible_owner_ids
@@ -270,9 +270,9 @@ class Column:
 
 def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 30,
                   closed_since: dt.datetime | None = None) -> list[Column]:
-    """Kanban columns of `pipeline` for an already scoped and filtered queryset, in three queries: one
-    aggregate (count, amount, weighted amount per stage), the ids of the first `cap` cards of every column
-    (a ROW_NUMBER window per stage over the narrow rows), and those cards with their names.
+    """Kanban columns of `pipeline` for an already scoped and filtered queryset, in two queries: the count,
+    amount and weighted amount per stage with the ids of the first `cap` cards of every column (a ROW_NUMBER
+    window per stage), both over one pass of the narrow rows; then those cards with their names.
 
     `closed_since` keeps the won and lost columns to the deals closed since then: a team's three years of
     closed deals would otherwise be counted and ranked on every view of the board.
@@ -283,22 +283,41 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
     if closed_since is not None:
         open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
         rows = rows.filter(Q(stage_id__in=open_ids) | Q(closed_at__gte=closed_since))
-    for row in rows.values("stage_id").annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO),
-                                                weighted=Coalesce(Sum(weighted_expression()), ZERO,
-                                                                  output_field=MONEY)):
-        column = columns[row["stage_id"]]
-        column.count, column.amount = row["n"], row["total"]
-        column.weighted = Decimal(row["weighted"]).quantize(Decimal("0.01"))
-    ranked = (rows.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                                        order_by=[F("closed_at").desc(nulls_last=True),
-                                                  F("expected_close_date").asc(nulls_last=True), F("id").desc()]))
-              .filter(rank__lte=cap).values_list("id", "rank"))
-    ranks = dict(ranked)
+    ranks = _tally_and_rank(rows, columns, cap)
     cards = sorted(queryset.filter(pk__in=list(ranks)).select_related("customer", "owner", "stage"),
                    key=lambda card: (card.stage_id, ranks[card.pk])) if ranks else []
     for card in cards:
         columns[card.stage_id].cards.append(card)
     return [columns[s.pk] for s in stages]
+
+
+def _tally_and_rank(rows: QuerySet[Opportunity], columns: dict[int, Column], cap: int) -> dict[int, int]:
+    """Fills each column's count, amount and weighted amount, and returns {id: rank} of the first `cap` cards
+    of every stage — from one pass over the scoped rows (a CTE read twice), where two queries each read them."""
+    narrow = rows.annotate(board_weighted=weighted_expression()).values_list(
+        "id", "stage_id", "amount", "closed_at", "expected_close_date", "board_weighted")
+    sql, params = narrow.query.sql_with_params()
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    ranks: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH s (id, stage_id, amount, closed_at, expected_close_date, weighted) AS {materialized}({sql}) "
+            "SELECT stage_id, COUNT(*), SUM(amount), SUM(weighted), NULL, NULL FROM s GROUP BY stage_id "
+            "UNION ALL SELECT stage_id, NULL, NULL, NULL, id, card FROM (SELECT id, stage_id, ROW_NUMBER() OVER "
+            "(PARTITION BY stage_id ORDER BY closed_at DESC NULLS LAST, expected_close_date ASC NULLS LAST, "
+            "id DESC) AS card FROM s) ranked WHERE card <= %s",
+            [*params, cap],
+        )
+        cent = Decimal("0.01")
+        for stage_id, count, amount, weighted, card_id, card in cursor.fetchall():
+            if card_id is None:
+                column = columns[stage_id]
+                column.count = count
+                column.amount = Decimal(str(amount or 0)).quantize(cent)
+                column.weighted = Decimal(str(weighted or 0)).quantize(cent)
+            else:
+                ranks[card_id] = card
+    return ranks
 
 
 def board_totals(columns: list[Column]) -> dict[str, Any]:
