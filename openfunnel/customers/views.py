@@ -143,7 +143,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         filterset_class=CustomerFilter,
         default_sort=DISTANCE if located.point else "-created_at",
     )
-    attach_reclaim_outlook(page.page.object_list)
+    attach_reclaim_outlook(page.page.object_list, user=request.user)
     actions: list[Any] = (
         [{"url": reverse("customers:create"), "label": _("New customer")}]
         if has_perm(request.user, "customers.create")

@@ -12,12 +12,12 @@ from django.utils.translation import ngettext
 from openfunnel.web.listing import Column
 
 
-def attach_reclaim_outlook(customers: Any) -> None:
+def attach_reclaim_outlook(customers: Any, *, user: Any = None) -> None:
     """Sets `reclaim_due` on each customer of a list page (a fixed number of queries for the page)."""
     from openfunnel.pool.rules import reclaim_outlook
 
     rows = list(customers)
-    outlook = reclaim_outlook(rows, timezone.now())
+    outlook = reclaim_outlook(rows, timezone.now(), user=user)
     for customer in rows:
         customer.reclaim_due = outlook.get(customer.pk)
 

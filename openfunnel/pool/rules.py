@@ -210,32 +210,41 @@ def governing_pools() -> tuple[dict[int, Pool], Pool | None]:
     return pools, default
 
 
-def reclaim_outlook(customers: list[Any], now: dt.datetime) -> dict[int, Due]:
+def reclaim_outlook(customers: list[Any], now: dt.datetime, *, user: Any = None) -> dict[int, Due]:
     """For a page of owned customers: when each falls due and why (customers exempt or without rules are absent).
 
-    A fixed number of queries for the whole page.
+    One query for the page (each customer's latest win, and whether the pool governing it exempts it), plus the
+    pools — kept with the reference data when `user` (the signed-in user, who carries its token) is given.
     """
-    if not customers:
+    owned = [c for c in customers if c.owner_id is not None]
+    if not owned:
         return {}
-    pools, default = governing_pools()
-    ids = [c.pk for c in customers]
-    wins = won_dates(ids)
-    from openfunnel.customers.models import Customer
+    from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
 
-    exempt: dict[int, set[int]] = {}
-    for pool in pools.values():
-        exempt_rule = exempt_q(pool)
-        if exempt_rule is not None:
-            exempt[pool.pk] = set(Customer.objects.filter(exempt_rule, pk__in=ids).values_list("pk", flat=True))
+    from openfunnel.customers.models import Customer
+    from openfunnel.sales.models import Opportunity
+    from openfunnel.web.choices import reference_cached
+
+    pools, default = reference_cached(user, "pool-governing", governing_pools) if user else governing_pools()
+    governing = {c.pk: pools.get(c.pool_id) if c.pool_id else default for c in owned}
+    exempting = {pool.pk: rule for pool in {p for p in governing.values() if p is not None}
+                 if (rule := exempt_q(pool)) is not None}
+    last_win = (Opportunity.objects.filter(customer_id=OuterRef("pk"), status=Opportunity.Status.WON,
+                                           deleted_at__isnull=True, won_at__isnull=False)
+                .order_by("-won_at").values("won_at")[:1])
+    rows = (Customer.objects.filter(pk__in=list(governing)).order_by()
+            .annotate(last_win=Subquery(last_win),
+                      **{f"exempt_{pk}": ExpressionWrapper(rule, output_field=BooleanField())
+                         for pk, rule in exempting.items()})
+            .values("pk", "last_win", *[f"exempt_{pk}" for pk in exempting]))
+    facts = {row["pk"]: row for row in rows}
     outlook: dict[int, Due] = {}
-    for customer in customers:
-        if customer.owner_id is None:
-            continue
-        pool = pools.get(customer.pool_id) if customer.pool_id else default
-        if pool is None or customer.pk in exempt.get(pool.pk, set()):
+    for customer in owned:
+        pool, row = governing[customer.pk], facts.get(customer.pk)
+        if pool is None or row is None or row.get(f"exempt_{pool.pk}"):
             continue
         due = due_for(owner_since=customer.owner_since, last_follow_up_at=customer.last_follow_up_at,
-                      won_at=wins.get(customer.pk), rules=rules_for(pool, customer.level_id, level_overrides(pool)))
+                      won_at=row["last_win"], rules=rules_for(pool, customer.level_id, level_overrides(pool)))
         if due is not None:
             outlook[customer.pk] = due
     return outlook

@@ -32,7 +32,7 @@ from openfunnel.accounts.scope import visible_owner_ids
 # app_label.ModelName of the reference data whose choice lists are kept per process.
 REFERENCE_MODELS = frozenset({
     "customers.CustomerLevel", "customers.Tag", "leads.Campaign", "sales.Pipeline", "sales.Stage",
-    "sales.LostReason", "accounts.Department", "accounts.Role",
+    "sales.LostReason", "accounts.Department", "accounts.Role", "pool.Pool", "pool.PoolLevelRule",
 })
 
 _MAX_ENTRIES = 512
@@ -50,7 +50,7 @@ def reference_changed(**_kwargs: Any) -> None:
 
 def connect_signals() -> None:
     from django.apps import apps
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save
 
     for label in REFERENCE_MODELS:
         try:
@@ -59,6 +59,10 @@ def connect_signals() -> None:
             continue
         post_save.connect(reference_changed, sender=model, dispatch_uid=f"refcache-save-{label}")
         post_delete.connect(reference_changed, sender=model, dispatch_uid=f"refcache-delete-{label}")
+        # e.g. a pool's members: a choice list of "the pools I belong to" changes with them
+        for m2m in model._meta.many_to_many:
+            m2m_changed.connect(reference_changed, sender=m2m.remote_field.through,
+                                dispatch_uid=f"refcache-m2m-{label}-{m2m.name}")
 
 
 def clear() -> None:

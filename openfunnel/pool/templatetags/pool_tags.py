@@ -33,7 +33,7 @@ def pool_panel(context: Any, customer: Any) -> dict[str, Any]:
                      and pool.claim_mode != Pool.ClaimMode.ASSIGN)
         return {"pool_panel": panel}
     now = timezone.now()
-    due = reclaim_outlook([customer], now).get(customer.pk)
+    due = reclaim_outlook([customer], now, user=actor).get(customer.pk)
     panel.update(due=due, days_left=due.days_left(now) if due else None)
     if has_perm(actor, "customers.edit") and customer_in_role_scope(actor, customer):
         panel["release_form"] = ReleaseForm(actor=actor)

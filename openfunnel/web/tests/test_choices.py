@@ -134,3 +134,37 @@ def test_kanban_keeps_the_pipelines_until_a_stage_changes(personas, web_as):
     stage = Stage.objects.filter(pipeline=pipeline).order_by("order").first()
     stage_update(actor=personas.admin, stage=stage, data={"name": "First contact made"})
     assert "First contact made" in browser.get("/opportunities/").content.decode()
+
+
+def test_reclaim_column_costs_one_query_whatever_the_pools(personas, web_as):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from openfunnel.customers.models import Customer
+    from openfunnel.pool.testing import make_pool
+    from openfunnel.sales.models import Stage
+
+    def customers_page_queries() -> tuple[int, str]:
+        browser = web_as(personas.alice)
+        browser.get("/customers/")
+        with CaptureQueriesContext(connection) as captured:
+            html = browser.get("/customers/").content.decode()
+        return len(captured.captured_queries), html
+
+    first = make_pool(personas, name="Pool 1", reclaim_no_follow_up_days=10)
+    Customer.objects.create(name="Ticking Co", name_key="ticking co", owner=personas.alice, pool=first,
+                            owner_since=timezone.now() - dt.timedelta(days=3))
+    few, html = customers_page_queries()
+    assert "7 days" in html
+    stage = Stage.objects.order_by("pipeline__order", "order").first()
+    for number in range(2, 6):
+        pool = make_pool(personas, name=f"Pool {number}", reclaim_no_follow_up_days=5, exempt_stage=stage)
+        Customer.objects.create(name=f"Customer {number}", name_key=f"customer {number}", owner=personas.alice,
+                                pool=pool, owner_since=timezone.now() - dt.timedelta(days=1))
+    many, html = customers_page_queries()
+    assert many == few and "4 days" in html
+    # a pool's rule change is seen at once
+    first.reclaim_no_follow_up_days = 20
+    first.save()
+    assert "17 days" in customers_page_queries()[1]
