@@ -240,5 +240,7 @@ def run_operations(
                 judge(operation, entry)
         except OperationError as error:
             entry["error"] = str(error)
+        except Exception as error:  # a page that fails is reported; the other figures of a long run are kept
+            entry["error"] = f"{type(error).__name__}: {error}"
         results.append(entry)
     return results

@@ -129,6 +129,26 @@ def test_bench_command_writes_every_operation_and_the_row_counts(db: Any, tmp_pa
         call_command("bench", "--scale", str(SCALE), "--only", "nothing.*", stdout=_Sink(), stderr=_Sink())
 
 
+def test_an_operation_that_fails_is_reported_and_the_run_goes_on(monkeypatch: Any) -> None:
+    from openfunnel.bench.measure import run_operations
+    from openfunnel.bench.operations import Operation, OperationError
+
+    def broken(ctx: Any, repeat: int, warmup: int) -> dict[str, Any]:
+        raise ValueError("the page broke")
+
+    def missing(ctx: Any, repeat: int, warmup: int) -> dict[str, Any]:
+        raise OperationError("no pool here")
+
+    def fine(ctx: Any, repeat: int, warmup: int) -> dict[str, Any]:
+        return {"seconds": 1.0}
+
+    for name, runner in (("x.broken", broken), ("x.missing", missing), ("x.fine", fine)):
+        monkeypatch.setitem(OPERATIONS, name, Operation(name, name, kind="job", runner=runner))
+    results = run_operations(None, names=["x.broken", "x.missing", "x.fine"], repeat=1, warmup=0)
+    assert [r.get("error") for r in results] == ["ValueError: the page broke", "no pool here", None]
+    assert results[2]["seconds"] == 1.0
+
+
 def test_refuses_a_database_holding_other_data(personas: Any, tmp_path: Any) -> None:
     from openfunnel.customers.models import Customer
 
