@@ -248,7 +248,7 @@ DEFERRED_PANELS = ("opportunities", "activities", "attachments", "pool")
 
 @login_required
 def customer_panel(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    customer = selectors.customer_detail(actor=request.user, id=pk)
+    customer = selectors.customer_get(actor=request.user, id=pk)  # the page's scope, without its tags and shares
     if name not in DEFERRED_PANELS:
         raise NotFound()
     if not request.headers.get("HX-Request"):
