@@ -132,6 +132,7 @@ class RowWriter:
                 raw.close()
         self.rows_written += count
         self.per_table[model._meta.db_table] = self.per_table.get(model._meta.db_table, 0) + count
+        _reference_written(model, count)
         return count
 
     def update(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
@@ -165,6 +166,7 @@ class RowWriter:
             raw.executemany(sql, params)
         finally:
             raw.close()
+        _reference_written(model, len(params))
         return len(params)
 
     @staticmethod
@@ -193,3 +195,11 @@ class RowWriter:
                     [table],
                 )
 
+
+def _reference_written(model: type[models.Model], count: int) -> None:
+    """Rows written here send no signals: tell the processes' kept choice lists (web.choices) when reference data
+    (levels, tags, pipelines, departments…) was among them."""
+    from openfunnel.web.choices import REFERENCE_MODELS, reference_changed
+
+    if count and model._meta.label in REFERENCE_MODELS:
+        reference_changed()

@@ -168,3 +168,20 @@ def test_reclaim_column_costs_one_query_whatever_the_pools(personas, web_as):
     first.reclaim_no_follow_up_days = 20
     first.save()
     assert "17 days" in customers_page_queries()[1]
+
+
+def test_bulk_written_reference_rows_change_the_token(personas):
+    from openfunnel.accounts.models import ReferenceVersion
+    from openfunnel.core.bulk import RowWriter
+    from openfunnel.customers.models import Customer, Tag
+
+    ReferenceVersion.objects.get_or_create(pk=1)
+    before = ReferenceVersion.objects.get(pk=1).token
+    RowWriter().write(Tag, ["name", "color"], [("Bulk tag", "blue")])
+    after = ReferenceVersion.objects.get(pk=1).token
+    assert after != before
+    from django.utils import timezone
+
+    now = timezone.now()
+    RowWriter().write(Customer, ["name", "name_key", "created_at", "updated_at"], [("Bulk Co", "bulk co", now, now)])
+    assert ReferenceVersion.objects.get(pk=1).token == after  # not reference data
