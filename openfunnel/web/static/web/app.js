@@ -47,6 +47,9 @@ function enhanceUserPickers(root) {
     select.parentNode.insertBefore(search, select);
     let timer = null;
     let asked = 0;
+    // Until there is something to choose from, the search box alone takes the select's place.
+    const fold = () => { select.hidden = !Array.from(select.options).some((option) => option.value !== ""); };
+    fold();
     const fill = (results) => {
       const kept = Array.from(select.options).filter((option) => option.value === "" || option.selected);
       const keptValues = new Set(kept.map((option) => option.value));
@@ -55,6 +58,7 @@ function enhanceUserPickers(root) {
         if (keptValues.has(String(user.id))) return;
         select.add(new Option(user.label, user.id));
       });
+      fold();
     };
     const ask = () => {
       const number = ++asked;
@@ -74,7 +78,7 @@ function enhanceUserPickers(root) {
     };
     search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(ask, 250); });
     search.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); ask(); } });
-    select.addEventListener("focus", () => { if (!select.dataset.pickerAsked) { select.dataset.pickerAsked = "1"; ask(); } });
+    search.addEventListener("focus", () => { if (!select.dataset.pickerAsked) { select.dataset.pickerAsked = "1"; ask(); } });
   });
 }
 document.addEventListener("DOMContentLoaded", () => enhanceUserPickers(document));
