@@ -1,0 +1,284 @@
+"""pool.claim: claims per second with 8 parallel clients, each a thread with its own database connection, its
+own rep and its own django.test.Client, through the pool page's claim button and the API; then 8 clients race
+for the same customers (one winner each, the others 409 already_claimed). Every round is put back."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from openfunnel.bench.operations import Context, OperationError
+from openfunnel.bench.pool_operations import Snapshot, pool_info
+
+CLIENTS = 8
+CLAIMS_PER_CLIENT = 25        # per round: 200 claims
+CONTESTED = 20                # customers all 8 clients race for
+CLAIM_TARGET = 200.0          # claims per second on PostgreSQL (issue 5)
+
+
+@dataclass
+class Claimer:
+    user: Any
+    client: Any
+
+
+def _claimers(ctx: Context, pool_id: int) -> list[Claimer]:
+    """Eight reps who are members of the pool (not the rep persona, whose pages are measured)."""
+    from django.test import Client
+
+    from openfunnel.accounts.models import User
+    from openfunnel.pool.selectors import pools_visible_to
+
+    found = []
+    for user in (User.objects.filter(username__startswith="bench.rep", is_active=True)
+                 .exclude(pk=ctx.users["rep"].pk).select_related("role").order_by("username")[:4 * CLIENTS]):
+        if pools_visible_to(user).filter(pk=pool_id).exists():
+            client = Client()
+            client.force_login(user)
+            found.append(Claimer(user, client))
+        if len(found) == CLIENTS:
+            return found
+    raise OperationError(f"fewer than {CLIENTS} reps are members of pool {pool_id}")
+
+
+def _post(path: str) -> Callable[[Any, int], tuple[int, str, float]]:
+    """A claim through the URL: (status, error code of a JSON answer, seconds)."""
+    api = path.startswith("/api/")
+
+    def post(client: Any, customer_id: int) -> tuple[int, str, float]:
+        started = time.perf_counter()
+        if api:
+            response = client.post(path, {"customer": customer_id}, content_type="application/json")
+        else:
+            response = client.post(path, {"customer": str(customer_id)})
+        seconds = time.perf_counter() - started
+        code = ""
+        if api and response.status_code >= 400:
+            code = response.json().get("error", {}).get("code", "")
+        return response.status_code, code, seconds
+
+    return post
+
+
+def _run_clients(work: list[Callable[[], None]], parallel: bool) -> float:
+    """Runs one callable per client, each in its own thread (its own database connection) released at once,
+    or one after the other on this connection; returns the wall time."""
+    if not parallel:
+        started = time.perf_counter()
+        for call in work:
+            call()
+        return time.perf_counter() - started
+    barrier = threading.Barrier(len(work) + 1)
+    errors: list[BaseException] = []
+
+    def worker(call: Callable[[], None]) -> None:
+        try:
+            barrier.wait(timeout=60)
+            call()
+        except BaseException as error:  # reported below, with the others' results
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in work]
+    for thread in threads:
+        thread.start()
+    barrier.wait(timeout=60)
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise OperationError(f"a client failed: {errors[0]!r}")
+    return wall
+
+
+def _claim_round(claimers: list[Claimer], batches: list[list[int]], path: str, ok: int,
+                 parallel: bool) -> dict[str, Any]:
+    """Each client claims its own customers one after the other; all clients at once."""
+    post = _post(path)
+    results: list[list[tuple[int, str, float]]] = [[] for _ in claimers]
+
+    def client_work(index: int) -> Callable[[], None]:
+        def work() -> None:
+            for customer_id in batches[index]:
+                results[index].append(post(claimers[index].client, customer_id))
+        return work
+
+    cpu = time.process_time()   # every thread of this process: the claims' Python and the client's
+    if parallel:
+        wall = _run_clients([client_work(i) for i in range(len(claimers))], parallel=True)
+    else:  # interleaved, as parallel clients would be, on this connection
+        started = time.perf_counter()
+        for position in range(max(len(b) for b in batches)):
+            for index, claimer in enumerate(claimers):
+                if position < len(batches[index]):
+                    results[index].append(post(claimer.client, batches[index][position]))
+        wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    statuses = [status for per_client in results for status, _code, _s in per_client]
+    return {"wall": wall, "cpu": cpu, "latencies": [s for per_client in results for _st, _c, s in per_client],
+            "failed": [s for s in statuses if s != ok]}
+
+
+def _check_claimed(snapshot: Snapshot, owners: dict[int, int]) -> list[str]:
+    """Each customer is its claimer's, with one claim in the pool log and one timeline event."""
+    from collections import Counter
+
+    from openfunnel.customers.models import Customer
+
+    problems = []
+    actual = dict(Customer.objects.filter(pk__in=list(owners)).values_list("pk", "owner_id"))
+    if actual != owners:
+        problems.append(f"{sum(actual.get(k) != v for k, v in owners.items())} customers not owned by their claimer")
+    claims = Counter(snapshot.new_rows("pool_event").filter(kind="claim").values_list("customer_id", flat=True))
+    if set(claims) != set(owners) or set(claims.values()) != {1}:
+        problems.append("pool log claims do not match the claimed customers one to one")
+    events = snapshot.new_rows("event").filter(verb="pool.claimed").count()
+    if events != len(owners):
+        problems.append(f"{events} pool.claimed events for {len(owners)} claims")
+    return problems
+
+
+def _contention(claimers: list[Claimer], customers: list[int], pool_id: int, parallel: bool) -> dict[str, Any]:
+    """All clients claim the same customer at the same moment, customer after customer (the API, whose
+    refusals carry their code): exactly one wins each, the others get 409 already_claimed."""
+    from openfunnel.customers.models import Customer
+
+    post = _post(f"/api/v1/pools/{pool_id}/claim/")
+    snapshot = Snapshot.take(customers)
+    answers: dict[int, list[tuple[int, str, int]]] = {c: [] for c in customers}
+    lock = threading.Lock()
+
+    def attempt(claimer: Claimer, customer_id: int) -> None:
+        status, code, _seconds = post(claimer.client, customer_id)
+        with lock:
+            answers[customer_id].append((status, code, claimer.user.pk))
+
+    try:
+        for customer_id in customers:
+            _run_clients([lambda c=c, k=customer_id: attempt(c, k) for c in claimers], parallel)
+        owners = dict(Customer.objects.filter(pk__in=customers).values_list("pk", "owner_id"))
+        wrong = []
+        for customer_id, got in answers.items():
+            winners = [user for status, _code, user in got if status == 200]
+            losers = [code for status, code, _user in got if status != 200]
+            if len(winners) != 1 or losers != ["already_claimed"] * (len(claimers) - 1) \
+                    or owners.get(customer_id) != winners[0]:
+                wrong.append({"customer": customer_id, "answers": sorted((s, c) for s, c, _u in got)})
+        claims = snapshot.new_rows("pool_event").filter(kind="claim").count()
+        passed = not wrong and claims == len(customers)
+        return {"customers": len(customers), "requests": sum(len(v) for v in answers.values()),
+                "one_winner_each": len(customers) - len(wrong), "claims_logged": claims, "passed": passed,
+                **({"wrong": wrong[:5]} if wrong else {})}
+    finally:
+        snapshot.restore()
+
+
+def claim_runner(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
+    """Claims per second with 8 clients claiming distinct customers at once, through the web page's claim
+    button (POST /pool/<id>/claim/, answered with a redirect) and through the API; then the contention round."""
+    # the refused claims of the contention round would each log a warning ("Conflict: /api/…")
+    requests_log = logging.getLogger("django.request")
+    level = requests_log.level
+    requests_log.setLevel(logging.ERROR)
+    try:
+        return _claims(ctx, repeat, warmup)
+    finally:
+        requests_log.setLevel(level)
+
+
+def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
+    from openfunnel.customers.models import Customer
+
+    pool_id = pool_info(ctx).pool_id
+    # inside a transaction (the test suite) other connections cannot see the data: the clients take turns
+    parallel = not connection.in_atomic_block
+    claimers = _claimers(ctx, pool_id)
+    available = list(Customer.objects.filter(pool_id=pool_id, owner__isnull=True, deleted_at__isnull=True)
+                     .exclude(previous_owner_id__in=[c.user.pk for c in claimers])   # their cooldown
+                     .order_by("pk").values_list("pk", flat=True)[:CLIENTS * CLAIMS_PER_CLIENT + CONTESTED])
+    contested = available[-min(CONTESTED, max(1, len(available) // 5)):]
+    per_client = min(CLAIMS_PER_CLIENT, (len(available) - len(contested)) // CLIENTS)
+    if per_client < 1:
+        raise OperationError(f"pool {pool_id} holds too few customers to claim ({len(available)})")
+    batches = [available[i * per_client:(i + 1) * per_client] for i in range(CLIENTS)]
+    owners = {customer_id: claimers[i].user.pk for i, batch in enumerate(batches) for customer_id in batch}
+    rounds = max(1, min(repeat, 5))
+    result: dict[str, Any] = {"clients": CLIENTS, "parallel": parallel, "claims_per_round": len(owners),
+                              "rounds": rounds, "pool": pool_id}
+    if not parallel:
+        result["note"] = "inside a transaction: the clients took turns on one connection"
+    paths = {"web": (f"/pool/{pool_id}/claim/", 302), "api": (f"/api/v1/pools/{pool_id}/claim/", 200)}
+    problems: list[str] = []
+    for via, (path, ok) in paths.items():
+        rates, latencies, cpu = [], [], []
+        for number in range(max(warmup, 1) + rounds):
+            snapshot = Snapshot.take(list(owners))
+            try:
+                # the warm-up rounds claim two customers per client (connections, code paths, caches)
+                measured = number >= max(warmup, 1)
+                chosen = batches if measured else [b[:2] for b in batches]
+                done = _claim_round(claimers, chosen, path, ok, parallel)
+                if done["failed"]:
+                    problems.append(f"{via}: {len(done['failed'])} claims answered {sorted(set(done['failed']))}")
+                    break
+                if measured:
+                    claimed = {k: claimers[i].user.pk for i, batch in enumerate(chosen) for k in batch}
+                    problems += [f"{via}: {p}" for p in _check_claimed(snapshot, claimed)]
+                    rates.append(sum(len(b) for b in chosen) / done["wall"])
+                    cpu.append(done["cpu"] / sum(len(b) for b in chosen))
+                    latencies += done["latencies"]
+            finally:
+                snapshot.restore()
+        if rates:
+            from openfunnel.bench.measure import percentile
+
+            result[via] = {"path": path, "claims_per_second": round(statistics.median(rates), 1),
+                           "rates": [round(r, 1) for r in rates],
+                           "median_ms": round(statistics.median(latencies) * 1000, 2),
+                           "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
+                           "queries": _claim_queries(claimers[0], path, batches[0][0]),
+                           # Python holds one core at a time (the GIL): 1000 / cpu_ms is this process's ceiling,
+                           # whatever the database does; a server runs several worker processes
+                           "cpu_ms": round(statistics.median(cpu) * 1000, 2)}
+    result["contention"] = _contention(claimers, contested, pool_id, parallel)
+    for claimer in claimers:
+        claimer.client.logout()
+    if "web" in result:
+        result.update({key: result["web"][key] for key in ("claims_per_second", "median_ms", "p95_ms", "queries")})
+    if problems:
+        result["error"] = "; ".join(problems)
+    _judge_claims(result)
+    return result
+
+
+def _claim_queries(claimer: Claimer, path: str, customer_id: int) -> int:
+    """The SQL statements of one claim (session and user included)."""
+    snapshot = Snapshot.take([customer_id])
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            _post(path)(claimer.client, customer_id)
+        return len(captured.captured_queries)
+    finally:
+        snapshot.restore()
+
+
+def _judge_claims(result: dict[str, Any]) -> None:
+    failed = []
+    if not result["contention"]["passed"]:
+        failed.append("contention")
+    if connection.vendor == "postgresql":   # SQLite writes one at a time: its figure is reported, not judged
+        result["target"] = {"claims_per_second": CLAIM_TARGET}
+        if result.get("claims_per_second", 0) < CLAIM_TARGET:
+            failed.append("claims/s")
+    result["failed"] = failed
+    result["passed"] = not failed and "error" not in result
