@@ -232,6 +232,7 @@ class Generator:
             opportunities_left -= share
             for _n in range(share):
                 add_opportunity(self, chunk[int(self.rng.random() * len(chunk))], batch)
+            self._customers_won(batch)
             self.count("events", len(batch.events))
             with transaction.atomic():
                 batch.write(self.writer)
@@ -246,6 +247,21 @@ class Generator:
             self.writer.reset_sequences(models.values())
         progress.update(total, "done", self.writer.rows_written)
         progress.finish()
+
+    def _customers_won(self, batch: Batch) -> None:
+        """A won deal makes its customer a deal customer (customer_mark_deal): the status, version and event."""
+        rows = self.opportunity_rows
+        if not rows.first_wins:
+            return
+        position = {row.id: n for n, row in enumerate(batch.customers)}
+        became = rows.customers_won(batch, {cid: (batch.customers[position[cid]].name,
+                                                  batch.customers[position[cid]].status) for cid in rows.first_wins})
+        rows.first_wins.clear()   # every won deal of this chunk is on one of its customers
+        for cid, when in became.items():
+            row = batch.customers[position[cid]]
+            batch.customers[position[cid]] = row._replace(status="deal", version=row.version + 1,
+                                                          updated_at=max(row.updated_at, when))
+        self.count("customers_became_deal", len(became))
 
     # --- organization: administrator and departments through the services, users in bulk (one hash) ----------
     def organization(self) -> None:

@@ -185,6 +185,7 @@ def test_row_counts_match_the_scale(company: Any) -> None:
 
 
 def test_keys_are_normalized_like_the_services_do(company: Any) -> None:
+    from openfunnel.audit.models import Event
     from openfunnel.customers.dedup import normalize_company, normalize_email, normalize_phone
     from openfunnel.customers.models import Contact, Customer
 
@@ -195,7 +196,9 @@ def test_keys_are_normalized_like_the_services_do(company: Any) -> None:
         assert customer.email_key == normalize_email(customer.email)
         if customer.previous_owner_id is None:   # never in a pool (test_pools.py tells the other stories)
             assert customer.owner_id is not None and customer.owner_since == customer.created_at
-            assert customer.created_by_id == customer.owner_id and customer.version == 1
+            # one version more when a won deal made it a deal customer (customer_mark_deal)
+            became_deal = Event.objects.filter(verb="customer.became_deal", customer_id=customer.pk).exists()
+            assert customer.created_by_id == customer.owner_id and customer.version == 1 + became_deal
         names.add(customer.name_key)
     assert len(names) == 500
     phones = set(Customer.objects.values_list("phone_key", flat=True))
@@ -254,6 +257,9 @@ def test_events_carry_what_the_services_record(company: Any) -> None:
     for customer in Customer.objects.prefetch_related("tags")[:100]:
         event = events[("customer.created", customer.pk)]
         expected = snapshot(customer, CUSTOMER_FIELDS) | {"owner": customer.created_by_id}   # as created
+        became_deal = Event.objects.filter(verb="customer.became_deal", customer_id=customer.pk).first()
+        if became_deal is not None:
+            expected["status"] = became_deal.changes["status"][0]
         if customer.tags.all():
             expected["tags"] = sorted(t.name for t in customer.tags.all())
         assert event.data == expected
@@ -338,6 +344,21 @@ def test_every_opportunity_is_where_its_stage_history_leads(company: Any) -> Non
                 )
                 == {}
             )
+
+
+def test_customers_with_a_won_deal_are_deal_customers_as_customer_mark_deal_leaves_them(company: Any) -> None:
+    from openfunnel.audit.models import Event
+    from openfunnel.customers.models import Customer
+    from openfunnel.sales.models import Opportunity
+
+    winners = set(Opportunity.objects.filter(status="won").values_list("customer_id", flat=True))
+    assert winners, "the company has won deals"
+    assert set(Customer.objects.filter(pk__in=winners).values_list("status", flat=True)) == {"deal"}
+    became = Counter(Event.objects.filter(verb="customer.became_deal").values_list("customer_id", flat=True))
+    assert set(became) <= winners and set(became.values()) <= {1}
+    for event in Event.objects.filter(verb="customer.became_deal"):
+        first_win = Opportunity.objects.filter(customer_id=event.customer_id, status="won").order_by("won_at").first()
+        assert event.at == first_win.won_at and event.changes["status"][1] == "deal"
 
 
 def test_same_seed_and_moment_give_the_same_company(db: Any) -> None:
