@@ -76,7 +76,7 @@ def board(request: HttpRequest) -> HttpResponse:
                                  lambda: list(selectors.pipelines_visible_to(actor, active_only=True)))
     wanted = request.GET.get("pipeline", "")
     pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or (pipelines[0] if pipelines else None)
-    visible = selectors.opportunities_visible_to(actor)
+    visible = selectors.opportunities_visible_to(actor, whole_scope=True)  # the totals read all of it
     filterset = BoardFilter(request.GET or None, queryset=visible, request=request)
     lighten_form(filterset.form, actor, default_picker="scope")
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible

@@ -260,3 +260,28 @@ def test_opportunities_of_a_deleted_customer_are_hidden(world):
     assert not opportunities_visible_to(world.p.alice).filter(pk=opp.pk).exists()
     with pytest.raises(NotFound):
         opportunity_get(actor=world.p.admin, id=opp.pk)
+
+
+@pytest.mark.parametrize("whole_scope", [False, True])
+def test_a_large_scope_sees_the_same_opportunities_whichever_way_it_is_written(world, monkeypatch, whole_scope):
+    from openfunnel.customers.models import Customer
+    from openfunnel.customers.services import customer_share
+    from openfunnel.sales import selectors
+
+    mine = world.opp()                                                     # alice's, on alice's customer
+    on_my_customer = world.opp(actor=world.p.admin, customer=world.alice_customer)   # owned outside, on alice's
+    elsewhere = world.opp(actor=world.p.carol, customer=world.carol_customer)   # seen once the customer is shared
+    gone = world.opp(actor=world.p.bob, customer=world.bob_customer)
+    Customer.objects.filter(pk=world.bob_customer.pk).update(deleted_at=timezone.now())
+    shared_customer_opp = world.opp(actor=world.p.carol, customer=world.carol_customer, name="共享客户的")
+    customer_share(actor=world.p.carol, customer=world.carol_customer, user=world.p.manager)
+
+    def seen(actor):
+        return set(selectors.opportunities_visible_to(actor, whole_scope=whole_scope).values_list("pk", flat=True))
+
+    small = seen(world.p.manager)
+    monkeypatch.setattr(selectors, "SMALL_SCOPE_CUSTOMERS", 0)   # every scope is "large" now
+    large = seen(world.p.manager)
+    assert large == small
+    assert {mine.pk, on_my_customer.pk, elsewhere.pk, shared_customer_opp.pk} <= large and gone.pk not in large
+    assert on_my_customer.pk in seen(world.p.alice) and elsewhere.pk not in seen(world.p.alice)
