@@ -1,9 +1,10 @@
 """Periodic jobs of the pool (listed in openfunnel.core.jobs.SCHEDULE): reclaim and reclaim warnings, of
 customers and of leads.
 
-Each `run(now) -> dict` selects due customers batch-wise (ids ascending, resuming after the last one) and
-calls one service per customer; the services decide under a SKIP LOCKED row lock and a conditional update,
-so running a job twice, or on two workers at once, acts once.
+Each `run(now) -> dict` selects due records batch-wise (ids ascending, resuming after the last one); the
+customer reclaim writes a batch per transaction (services.reclaim_batch), the others call one service per
+record. Either way the write decides under a SKIP LOCKED row lock and keeps only what is unchanged since the
+selection, so running a job twice, or on two workers at once, acts once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 from openfunnel.pool import services
 from openfunnel.pool.models import Pool
 from openfunnel.pool.lead_rules import lead_due_rows
-from openfunnel.pool.rules import due_rows
+from openfunnel.pool.rules import BATCH, Due, due_rows
+from openfunnel.pool.services.reclaim_batch import customers_reclaim
 
 
 def _pools() -> list[Pool]:
@@ -23,17 +25,19 @@ def _pools() -> list[Pool]:
 
 
 def reclaim_run(now: dt.datetime) -> dict[str, Any]:
-    """Returns every customer due at `now` to its pool (or the pool's reclaim target)."""
-    reclaimed = skipped = 0
+    """Returns every customer due at `now` to its pool (or the pool's reclaim target), a batch per transaction."""
+    reclaimed = selected = 0
     for pool in _pools():
-        for row, due in due_rows(pool, now):
-            if services.customer_reclaim(customer_id=row["pk"], owner_id=row["owner_id"],
-                                         owner_since=row["owner_since"], last_follow_up_at=row["last_follow_up_at"],
-                                         pool=pool, due=due, now=now):
-                reclaimed += 1
-            else:
-                skipped += 1
-    return {"reclaimed": reclaimed, "skipped": skipped}
+        batch: list[tuple[dict[str, Any], Due]] = []
+        for row_due in due_rows(pool, now):
+            batch.append(row_due)
+            if len(batch) == BATCH:
+                reclaimed += customers_reclaim(batch=batch, pool=pool, now=now)
+                selected += len(batch)
+                batch = []
+        reclaimed += customers_reclaim(batch=batch, pool=pool, now=now)
+        selected += len(batch)
+    return {"reclaimed": reclaimed, "skipped": selected - reclaimed}
 
 
 def warnings_run(now: dt.datetime) -> dict[str, Any]:

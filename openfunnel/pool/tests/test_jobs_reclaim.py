@@ -172,3 +172,40 @@ def test_reclaim_and_warning_are_mailed_when_smtp_is_configured(personas, rules_
     # The company's language (zh-Hans): the rule reads "no follow-up within 3 days after claim or assignment".
     assert "Reclaim Me Co" in warning and "2026-03-05" in warning and "领取或分配后 3 天内未跟进" in warning
     assert "Reclaim Me Co" in reclaim and "领取或分配后 3 天内未跟进" in reclaim
+
+
+def test_a_batch_reclaims_only_what_is_unchanged_since_the_selection(personas, rules_pool, claimed):
+    """The job writes a batch at a time: a follow-up or a deletion after the selection keeps that customer out,
+    the others go back each with its own rule, former owner, pool log entry, timeline event and notice (none to an
+    owner who has left)."""
+    from openfunnel.pool.services.reclaim_batch import customers_reclaim
+
+    others = [pool_customer(rules_pool, f"Batch {i} Co") for i in range(4)]
+    for customer, owner in zip(others, [personas.alice, personas.bob, personas.bob, personas.alice], strict=True):
+        Customer.objects.filter(pk=customer.pk).update(owner=owner, owner_since=T0)
+    Customer.objects.filter(pk=others[0].pk).update(last_follow_up_at=days(1))  # due by no_follow_up at 11
+    personas.bob.is_active = False
+    personas.bob.save()
+    selected = list(jobs.due_rows(rules_pool, days(11)))
+    assert len(selected) == 5
+    activity_create(actor=personas.alice, kind="call", content="Still interested", customer=claimed,
+                    occurred_at=days(10.5))
+    Customer.objects.filter(pk=others[3].pk).update(deleted_at=days(10.5))
+    assert customers_reclaim(batch=selected, pool=rules_pool, now=days(11)) == 3
+    back = {c.pk: c for c in Customer.objects.filter(pool=rules_pool, owner__isnull=True)}
+    assert set(back) == {others[0].pk, others[1].pk, others[2].pk}
+    assert [back[c.pk].previous_owner for c in others[:3]] == [personas.alice, personas.bob, personas.bob]
+    assert back[others[0].pk].pool_reason != back[others[1].pk].pool_reason  # no_follow_up vs after_claim
+    assert _owner(claimed) == personas.alice and Customer.objects.get(pk=others[3].pk).owner == personas.alice
+    assert dict(PoolEvent.objects.filter(kind="reclaim").values_list("customer_id", "rule")) == {
+        others[0].pk: "no_follow_up", others[1].pk: "after_claim", others[2].pk: "after_claim"}
+    events = Event.objects.filter(verb="pool.reclaimed").order_by("customer_id")
+    assert [(e.customer_id, e.changes, e.data["user"], e.at) for e in events] == [
+        (c.pk, {"owner": [owner.pk, None]}, owner.pk, days(11))
+        for c, owner in zip(others[:3], [personas.alice, personas.bob, personas.bob], strict=True)]
+    notes = Notification.objects.filter(object_type="customer", object_id__in=[c.pk for c in others])
+    assert [(n.recipient, n.object_id, n.url) for n in notes] == [
+        (personas.alice, others[0].pk, f"/customers/{others[0].pk}/")]
+    assert "Batch 0 Co" in notes[0].message
+    # Run again: nothing left to do.
+    assert customers_reclaim(batch=selected, pool=rules_pool, now=days(11)) == 0
