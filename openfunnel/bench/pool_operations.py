@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from openfunnel.bench.operations import Context, Operation, OperationError, _in, register
+from openfunnel.core.pagination import COUNT_CAP
 
 POOL_COLUMNS = ["owner_id", "owner_since", "pool_id", "pool_entered_at", "pool_reason", "previous_owner_id",
                 "version", "updated_at"]
@@ -46,15 +47,16 @@ def pool_info(ctx: Context) -> PoolInfo:
 
 def pool_page_sql(cursor: Any, ctx: Context) -> None:
     """What the pool page shows a member: the pool (if the rep is a member), the number of customers in it
-    (the page counts them all: it shows page n of m), and the first 25, newest in the pool first, with their
-    level's name."""
+    counted up to the cap like every list ("more than 1,000 records"), and the first 25, newest in the pool
+    first, with their level's name."""
     pool_id, pools = pool_info(ctx).pool_id, ctx.pool_ids["rep"]
     cursor.execute("SELECT id, name, kind, claim_mode, max_owned_per_user, daily_claim_limit, "
                    "reclaim_after_claim_days, reclaim_no_follow_up_days, reclaim_no_deal_days FROM pool_pool "
                    f"WHERE id = %s AND id IN ({_in(pools)})", [pool_id, *pools])
     cursor.fetchall()
     where = "c.pool_id = %s AND c.owner_id IS NULL AND c.deleted_at IS NULL"
-    cursor.execute(f"SELECT COUNT(*) FROM customers_customer c WHERE {where}", [pool_id])
+    cursor.execute("SELECT COUNT(*) FROM (SELECT 1 FROM customers_customer c "
+                   f"WHERE {where} LIMIT {COUNT_CAP + 1}) s", [pool_id])
     cursor.fetchone()
     cursor.execute("SELECT c.id, c.name, c.industry, c.region, c.last_follow_up_at, c.pool_entered_at, "
                    "c.pool_reason, l.name FROM customers_customer c LEFT JOIN customers_customerlevel l "

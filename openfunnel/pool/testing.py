@@ -23,5 +23,6 @@ def pool_customer(pool: Pool, name: str, **fields: Any) -> Any:
 
     from openfunnel.customers.models import Customer
 
-    return Customer.objects.create(name=name, name_key=name.lower(), pool=pool, pool_entered_at=timezone.now(),
+    return Customer.objects.create(name=name, name_key=name.lower(), pool=pool,
+                                   pool_entered_at=fields.pop("pool_entered_at", timezone.now()),
                                    pool_reason=fields.pop("pool_reason", "Imported"), **fields)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from openfunnel.accounts.scope import has_perm, require_perm
 from openfunnel.core.errors import DomainError
+from openfunnel.core.pagination import CappedPaginator
 from openfunnel.core.geo import nearest_first
 from openfunnel.pool import selectors, services
 from openfunnel.pool.filters import PoolEventFilter
@@ -51,6 +52,22 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         "can_dry_run": _can_dry_run(request.user)})
 
 
+# Past the cap the paginator takes any page number on trust; one the database cannot offset by would be a 500.
+MAX_PAGE = 1_000_000
+
+
+def _page(paginator: CappedPaginator, raw: str | None) -> Any:
+    """The page asked for; the first page for a number that is not one, or past the last page."""
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        number = 1
+    try:
+        return paginator.page(number if 1 <= number <= MAX_PAGE else 1)
+    except EmptyPage:
+        return paginator.page(1)
+
+
 @login_required
 def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pool = selectors.pool_get(actor=request.user, id=pk)
@@ -67,7 +84,8 @@ def _render_detail(request: HttpRequest, pool: Pool, assign_form: AssignForm | N
         customers, located = nearby(request, selectors.pool_customers(actor=request.user, pool=pool, search=query))
         if located.point:
             customers = nearest_first(customers)
-    page = Paginator(customers, 25).get_page(request.GET.get("page"))
+    # a big pool holds ~100k customers: count up to the cap like the other lists, never all of them
+    page = _page(CappedPaginator(customers, 25), request.GET.get("page"))
     kept = {"q": query, **({"lat": request.GET["lat"], "lng": request.GET["lng"]} if located and located.point else {})}
     can_assign = _can_assign(request.user, pool)
     if can_assign and assign_form is None:
