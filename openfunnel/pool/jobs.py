@@ -16,7 +16,7 @@ from openfunnel.pool import services
 from openfunnel.pool.models import Pool
 from openfunnel.pool.lead_rules import lead_due_rows
 from openfunnel.pool.rules import BATCH, Due, due_rows
-from openfunnel.pool.services.reclaim_batch import customers_reclaim
+from openfunnel.pool.services.reclaim_batch import customers_reclaim, customers_warn
 
 
 def _pools() -> list[Pool]:
@@ -41,15 +41,20 @@ def reclaim_run(now: dt.datetime) -> dict[str, Any]:
 
 
 def warnings_run(now: dt.datetime) -> dict[str, Any]:
-    """Warns owners whose customers fall due within their pool's warning days (once per due day)."""
+    """Warns owners whose customers fall due within their pool's warning days (once per due day), a batch per
+    transaction."""
     warned = 0
     for pool in _pools():
         if not pool.warn_days_before:
             continue
+        batch: list[tuple[dict[str, Any], Due]] = []
         for row, due in due_rows(pool, now + dt.timedelta(days=pool.warn_days_before)):
-            if due.at > now and services.reclaim_warn(customer_id=row["pk"], owner_id=row["owner_id"], due=due,
-                                                      now=now):
-                warned += 1
+            if due.at > now:
+                batch.append((row, due))
+            if len(batch) == BATCH:
+                warned += customers_warn(batch=batch, now=now)
+                batch = []
+        warned += customers_warn(batch=batch, now=now)
     return {"warned": warned}
 
 

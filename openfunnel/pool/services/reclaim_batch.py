@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -104,3 +104,54 @@ def _mail(notices: list[Any], owners: dict[int, Any]) -> None:
                 for n in notices if owners[n.recipient_id].email]
     if messages:
         transaction.on_commit(lambda: get_connection(fail_silently=True).send_messages(messages))
+
+
+@transaction.atomic
+def customers_warn(*, batch: list[tuple[dict[str, Any], Due]], now: dt.datetime) -> int:
+    """Warns the owners of `batch` (rows of rules.due_rows, falling due later) once per (customer, owner, due day)
+    that a reclaim is coming, as reclaim_warn does for one (jobs only); returns how many were warned.
+
+    The unique warning rows decide, as for one: they go in with ON CONFLICT DO NOTHING, and only those that went
+    in get the timeline event and the owner's notice, so a second worker at once (or a second run) warns nobody
+    twice. A customer whose owner changed since the selection, or deleted since, is not warned.
+    """
+    from openfunnel.accounts.models import User
+    from openfunnel.customers.models import Customer
+    from openfunnel.pool.models import ReclaimWarning
+
+    selected = {row["pk"]: (row, due) for row, due in batch}
+    current = {pk: name for pk, owner_id, name in Customer.objects.filter(
+        pk__in=list(selected), deleted_at__isnull=True).values_list("pk", "owner_id", "name")
+        if owner_id == selected[pk][0]["owner_id"]}
+    if not current:
+        return 0
+    ops = connection.ops
+    # one order for all workers: inserts that wait on each other never deadlock
+    values = [(pk, selected[pk][0]["owner_id"], timezone.localdate(selected[pk][1].at), selected[pk][1].rule)
+              for pk in sorted(current)]
+    table = ops.quote_name(ReclaimWarning._meta.db_table)
+    sql = (f"INSERT INTO {table} (customer_id, lead_id, owner_id, due_on, rule, sent_at) VALUES "
+           + ", ".join(["(%s, NULL, %s, %s, %s, %s)"] * len(values))
+           + " ON CONFLICT DO NOTHING RETURNING customer_id")
+    params = [p for pk, owner_id, due_on, rule in values
+              for p in (pk, owner_id, ops.adapt_datefield_value(due_on), rule, ops.adapt_datetimefield_value(now))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        warned = sorted(pk for (pk,) in cursor.fetchall())
+    if not warned:
+        return 0
+    owners = {u.pk: u for u in User.objects.filter(pk__in={selected[pk][0]["owner_id"] for pk in warned})
+              .only("pk", "name", "username", "is_active", "email")}
+    rows, written = PoolRows(), PoolBatch()
+    for pk in warned:
+        row, due = selected[pk]
+        owner = owners[row["owner_id"]]
+        rows.warn(written, customer=Record(pk, current[pk]), owner=Person(owner.pk, owner.display_name), due=due,
+                  at=now)
+    written.warnings = []  # in already
+    sent_at = timezone.now()
+    written.notifications = [n._replace(created_at=sent_at) for n in written.notifications
+                             if owners[n.recipient_id].is_active]
+    written.write(RowWriter())
+    _mail(written.notifications, owners)
+    return len(warned)

@@ -209,3 +209,20 @@ def test_a_batch_reclaims_only_what_is_unchanged_since_the_selection(personas, r
     assert "Batch 0 Co" in notes[0].message
     # Run again: nothing left to do.
     assert customers_reclaim(batch=selected, pool=rules_pool, now=days(11)) == 0
+
+
+def test_a_warning_batch_skips_customers_whose_owner_changed_since_the_selection(personas, rules_pool, claimed):
+    from openfunnel.pool.services.reclaim_batch import customers_warn
+
+    other = pool_customer(rules_pool, "Warn Batch Co")
+    Customer.objects.filter(pk=other.pk).update(owner=personas.bob, owner_since=T0)
+    selected = list(jobs.due_rows(rules_pool, days(3)))
+    assert len(selected) == 2
+    Customer.objects.filter(pk=claimed.pk).update(owner=personas.manager)
+    assert customers_warn(batch=selected, now=days(1)) == 1
+    assert customers_warn(batch=selected, now=days(1.5)) == 0  # once per due day
+    assert list(ReclaimWarning.objects.values_list("customer_id", "owner_id", "rule")) == [
+        (other.pk, personas.bob.pk, "after_claim")]
+    assert list(Notification.objects.filter(kind="reminder").values_list("recipient_id", "object_id")) == [
+        (personas.bob.pk, other.pk)]
+    assert Event.objects.filter(verb="pool.reclaim_warned").get().customer_id == other.pk
