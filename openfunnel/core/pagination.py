@@ -15,6 +15,8 @@ from django.db.models import F, OrderBy, QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1_000
+# Past the cap a page number is taken on trust; one the database cannot offset by would be an error.
+MAX_PAGE = 1_000_000
 
 
 class CappedPaginator(Paginator):
@@ -42,7 +44,7 @@ class CappedPaginator(Paginator):
             return super().validate_number(number)
         except EmptyPage:
             # past the counted pages of a capped list: the page itself tells whether it has rows
-            if self.capped and int(number) >= 1:
+            if self.capped and 1 <= int(number) <= MAX_PAGE:
                 return int(number)
             raise
 
