@@ -324,7 +324,8 @@ def user_handover(*, actor: Any, user: User, to_user: Any = None, release_to_poo
                   now: dt.datetime | None = None) -> HandoverReport:
     """Hands over `user`'s open records: all `to_user` (a user or id), all customers to the customer pool
     `release_to_pool`, or dealt across `split` ([{"to_user": id} | {"release_to_pool": id}, ...]). With
-    `keep_as_collaborator` the user stays a read-only collaborator of the customers that went to persons;
+    `keep_as_collaborator` the user stays a read-only collaborator of the customers and open opportunities that
+    went to persons;
     `reason` is the pool's release reason; `dry_run` plans without changing anything.
 
     Needs org.manage; raises PermissionDenied, ValidationFailed (field errors named after the input: to_user,

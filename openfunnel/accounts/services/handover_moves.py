@@ -90,12 +90,8 @@ def handover_apply(*, actor: Any, user: User, plan: Any, report: HandoverReport,
                                rows=rows["customers"])
         _leads_transferred(moves, successor=successor, leads=records("leads", target), rows=rows["leads"],
                            pools=lead_pools)
-        opportunities = records("opportunities", target)
-        _update(rows["opportunities"], [o.pk for o in opportunities], owner_id=successor.pk,
-                version=F("version") + 1, updated_at=now)
-        for opportunity in opportunities:
-            moves.event("opportunity.transferred", opportunity, customer_id=opportunity.customer_id,
-                        changes={"owner": [user.pk, successor.pk]})
+        _opportunities_transferred(moves, successor=successor, opportunities=records("opportunities", target),
+                                   rows=rows["opportunities"])
         tasks = records("tasks", target)
         _update(rows["tasks"], [t.pk for t in tasks], assignee_id=successor.pk, updated_at=now)
         for task in tasks:
@@ -127,6 +123,27 @@ def _customers_transferred(moves: _Moves, *, successor: User, customers: list[An
                                       batch_size=1000, ignore_conflicts=True)
     for customer in customers:
         moves.event("customer.shared", customer, customer_id=customer.pk,
+                    data={"user": user.pk, "user_name": user.display_name, "can_edit": False})
+
+
+def _opportunities_transferred(moves: _Moves, *, successor: User, opportunities: list[Any], rows: Any) -> None:
+    """As for customers: the new owner's collaborator entry goes, the leaver optionally stays a reader."""
+    from openfunnel.sales.models import OpportunityShare
+
+    user, ids = moves.user, [o.pk for o in opportunities]
+    _update(rows, ids, owner_id=successor.pk, version=F("version") + 1, updated_at=moves.now)
+    for chunk in _chunks(ids):
+        OpportunityShare.objects.filter(opportunity_id__in=chunk, user_id=successor.pk).delete()
+    for opportunity in opportunities:
+        moves.event("opportunity.transferred", opportunity, customer_id=opportunity.customer_id,
+                    changes={"owner": [user.pk, successor.pk]})
+    if not moves.report.keep_as_collaborator:
+        return
+    OpportunityShare.objects.bulk_create(
+        [OpportunityShare(opportunity_id=pk, user_id=user.pk, can_edit=False) for pk in ids],
+        batch_size=1000, ignore_conflicts=True)
+    for opportunity in opportunities:
+        moves.event("opportunity.shared", opportunity, customer_id=opportunity.customer_id,
                     data={"user": user.pk, "user_name": user.display_name, "can_edit": False})
 
 

@@ -187,6 +187,22 @@ def test_successor_collaborator_entry_is_dropped(personas, book):
     assert not CustomerShare.objects.filter(user=personas.bob).exists()
 
 
+def test_open_opportunities_keep_the_leaver_as_reader_and_drop_the_successors_entry(personas, book):
+    from openfunnel.sales.models import OpportunityShare
+    from openfunnel.sales.services import opportunity_share_set
+
+    deal = book.opportunities["open"]
+    opportunity_share_set(actor=personas.alice, opportunity=deal, user=personas.bob, can_edit=True)
+    report = user_handover(actor=personas.admin, user=personas.alice, to_user=personas.bob.pk,
+                           keep_as_collaborator=True)
+    assert not OpportunityShare.objects.filter(user=personas.bob).exists()
+    share = OpportunityShare.objects.get(user=personas.alice)
+    assert (share.opportunity_id, share.can_edit) == (deal.pk, False)
+    assert not OpportunityShare.objects.filter(opportunity=book.opportunities["lost"]).exists()
+    shared = Event.objects.get(verb="opportunity.shared", data__handover=report.handover.pk)
+    assert shared.object_id == deal.pk and shared.data["can_edit"] is False
+
+
 def test_dry_run_changes_nothing(personas, book):
     report = user_handover(actor=personas.admin, user=personas.alice, dry_run=True,
                            split=[{"to_user": personas.bob.pk}, {"to_user": personas.carol.pk}])
