@@ -23,6 +23,7 @@ from openfunnel.leads import selectors, services
 from openfunnel.leads.filters import CampaignFilter, LeadFilter
 from openfunnel.leads.forms import CampaignForm, LeadBatchAssignForm, LeadConvertForm, LeadForm, LeadOwnerForm
 from openfunnel.leads.models import Campaign, Lead
+from openfunnel.pool.listing import RECLAIM_COLUMN, attach_lead_reclaim_outlook
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
@@ -128,6 +129,7 @@ LEAD_COLUMNS = [
     Column("next_follow_up_at", gettext_lazy("Next follow-up"), sort="next_follow_up_at"),
     Column("last_follow_up_at", gettext_lazy("Last follow-up"), sort="last_follow_up_at", default=False),
     Column("created_at", gettext_lazy("Created"), sort="created_at", default=False),
+    RECLAIM_COLUMN,
 ]
 SELECT_COLUMN = Column("select", gettext_lazy("Select"), render=_select_cell)
 
@@ -154,6 +156,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     columns = ([SELECT_COLUMN] if can_assign else []) + LEAD_COLUMNS
     page = ListPage(request, selectors.leads_visible_to(request.user), columns=columns, key="leads",
                     filterset_class=LeadFilter, default_sort="-id")
+    attach_lead_reclaim_outlook(page.page.object_list, user=request.user)
     actions = ([{"url": reverse("leads:create"), "label": _("New lead")}]
                if has_perm(request.user, "leads.create") else [])
     return render(request, "leads/lead_list.html", {"page": page, "title": _("Leads"), "actions": actions,

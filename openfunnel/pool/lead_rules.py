@@ -61,6 +61,41 @@ def lead_due_for(lead: Any, pool: Pool) -> Due | None:
                    rules=lead_rules(pool))
 
 
+def lead_pools() -> tuple[dict[int, Pool], Pool | None]:
+    """Every lead pool and the default one."""
+    pools = {p.pk: p for p in Pool.objects.filter(kind=Pool.Kind.LEAD)}
+    return pools, next((p for p in pools.values() if p.is_default), None)
+
+
+def lead_reclaim_outlook(leads: list[Any], now: dt.datetime, *, user: Any = None) -> dict[int, Due]:
+    """For a page of leads: when each owned open lead falls back to the lead pool and why (others are absent).
+
+    The lead page's `governing_lead_pool` + `lead_due_for`, batched: one query for the page (each lead's last
+    lead pool), plus the lead pools — kept with the reference data when `user` (who carries its token) is given.
+    """
+    from openfunnel.leads.models import Lead
+
+    owned = [lead for lead in leads if lead.owner_id is not None and lead.deleted_at is None
+             and lead.status not in (Lead.Status.CONVERTED, Lead.Status.INVALID)]
+    if not owned:
+        return {}
+    from openfunnel.web.choices import reference_cached
+
+    pools, default = reference_cached(user, "lead-pool-governing", lead_pools) if user else lead_pools()
+    if not pools:
+        return {}
+    last = dict(Lead.objects.filter(pk__in=[lead.pk for lead in owned]).order_by()
+                .annotate(governing_pool=last_lead_pool()).values_list("pk", "governing_pool"))
+    outlook: dict[int, Due] = {}
+    for lead in owned:
+        pool_id = last.get(lead.pk)
+        pool = pools.get(pool_id) if pool_id is not None else default
+        due = lead_due_for(lead, pool) if pool is not None else None
+        if due is not None:
+            outlook[lead.pk] = due
+    return outlook
+
+
 def lead_due_rows(pool: Pool, at: dt.datetime, *, batch: int = BATCH) -> Iterator[tuple[dict[str, Any], Due]]:
     """Owned open leads governed by `pool` that are due at `at`, with when and why; batch by batch."""
     rules = lead_rules(pool)

@@ -1,4 +1,5 @@
-"""The "reclaim in" column of the customer list: days left before the reclaim and the rule that will fire."""
+"""The "reclaim in" column of the customer and lead lists: days left before the reclaim and the rule that will
+fire."""
 
 from __future__ import annotations
 
@@ -22,8 +23,18 @@ def attach_reclaim_outlook(customers: Any, *, user: Any = None) -> None:
         customer.reclaim_due = outlook.get(customer.pk)
 
 
-def _cell(customer: Any) -> Any:
-    due = getattr(customer, "reclaim_due", None)
+def attach_lead_reclaim_outlook(leads: Any, *, user: Any = None) -> None:
+    """Sets `reclaim_due` on each lead of a list page (a fixed number of queries for the page)."""
+    from openfunnel.pool.lead_rules import lead_reclaim_outlook
+
+    rows = list(leads)
+    outlook = lead_reclaim_outlook(rows, timezone.now(), user=user)
+    for lead in rows:
+        lead.reclaim_due = outlook.get(lead.pk)
+
+
+def _cell(row: Any) -> Any:
+    due = getattr(row, "reclaim_due", None)
     if due is None:
         return ""
     days = due.days_left(timezone.now())
@@ -33,4 +44,5 @@ def _cell(customer: Any) -> Any:
                        ' class="badge badge-amber"' if days <= 3 else "", text, due.label)
 
 
+# Both lists: the cell reads `reclaim_due`, set by attach_reclaim_outlook / attach_lead_reclaim_outlook.
 RECLAIM_COLUMN = Column("reclaim_in", _("Reclaim in"), render=_cell)
