@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -122,105 +122,128 @@ class MyDay:
     tasks_overdue: list[Task] = field(default_factory=list)
     tasks_upcoming: list[Task] = field(default_factory=list)
     follow_ups_today: int = 0
-    counts: dict[str, int] = field(default_factory=dict)   # full counts; the lists stop at MY_DAY_LIMIT
+    counts: dict[str, int] = field(default_factory=dict)   # every group's full count; the lists stop at the limit
 
     @property
     def stats(self) -> dict[str, int]:
+        counts = self.counts
         return {
-            "due": self.counts.get("due_records", 0) + len(self.due_reminders),
-            "overdue": self.counts.get("overdue_records", 0) + len(self.overdue_reminders),
-            "tasks_today": self.counts.get("tasks_today", 0),
-            "tasks_overdue": self.counts.get("tasks_overdue", 0),
-            "tasks_upcoming": self.counts.get("tasks_upcoming", 0),
+            "due": counts.get("due_customers", 0) + counts.get("due_leads", 0) + counts.get("due_reminders", 0),
+            "overdue": counts.get("overdue_customers", 0) + counts.get("overdue_leads", 0)
+            + counts.get("overdue_reminders", 0),
+            "tasks_today": counts.get("tasks_today", 0),
+            "tasks_overdue": counts.get("tasks_overdue", 0),
+            "tasks_upcoming": counts.get("tasks_upcoming", 0),
             "follow_ups_today": self.follow_ups_today,
         }
 
-
-MY_DAY_LIMIT = 50
-
-
-def _count(shown: list[Any], rows: QuerySet) -> int:
-    """How many rows there are: the list's length unless it was cut at the limit."""
-    return len(shown) if len(shown) < MY_DAY_LIMIT else rows.count()
+    @property
+    def left_out(self) -> dict[str, int]:
+        """How many rows of each group the page leaves out (its "show all" lists them)."""
+        return {name: total - len(getattr(self, name)) for name, total in self.counts.items()}
 
 
-def _slices(rows: QuerySet, parts: list[Q], limit: int, key: Any) -> list[list[Any]]:
-    """The first `limit` rows (in the order of `rows`) of each of the disjoint `parts` of `rows`, in one query:
-    a ROW_NUMBER per part, kept to `limit` (SQLite allows no LIMIT inside a UNION, and this one query serves
-    both databases). Each list comes sorted by `key`."""
+MY_DAY_FIRST = 10    # rows of each group on the page; the rest behind the group's "show all"
+MY_DAY_LIMIT = 500   # rows of one group's full list
+
+
+def _slices(rows: QuerySet, parts: list[Q], limit: int, key: Any) -> list[tuple[list[Any], int]]:
+    """The first `limit` rows (in the order of `rows`) of each of the disjoint `parts` of `rows` with the part's
+    full count, in one query: a ROW_NUMBER and a COUNT per part, kept to `limit` (SQLite allows no LIMIT inside
+    a UNION, and this one query serves both databases). Each list comes sorted by `key`."""
     order = [F(name[1:]).desc() if name.startswith("-") else F(name) for name in rows.query.order_by]
     ranked = (rows.filter(reduce(operator.or_, parts))
               .annotate(my_day_slice=Case(*[When(part, then=Value(number)) for number, part in enumerate(parts)],
                                           output_field=IntegerField()))
-              .annotate(my_day_rank=Window(RowNumber(), partition_by=[F("my_day_slice")], order_by=order))
+              .annotate(my_day_rank=Window(RowNumber(), partition_by=[F("my_day_slice")], order_by=order),
+                        my_day_total=Window(Count("*"), partition_by=[F("my_day_slice")]))
               .filter(my_day_rank__lte=limit))
     found: list[list[Any]] = [[] for _ in parts]
+    totals = [0 for _ in parts]
     for row in ranked:
         found[row.my_day_slice].append(row)
-    return [sorted(part, key=key) for part in found]
+        totals[row.my_day_slice] = row.my_day_total
+    return [(sorted(part, key=key), total) for part, total in zip(found, totals)]
 
 
-def my_day(*, actor: Any, now: dt.datetime | None = None) -> MyDay:
-    """The actor's own agenda for the local day of `now`: what is due today, what was due before today and
-    is still open, and tasks of the next 7 days (own records only)."""
+@dataclass
+class _Family:
+    """Agenda groups read together: disjoint parts of one ordered query."""
+
+    rows: QuerySet
+    groups: dict[str, Q]
+    key: Any
+
+
+def _families(actor: Any, now: dt.datetime | None) -> tuple[dt.datetime, dt.datetime, list[_Family]]:
+    """The agenda's groups for the local day of `now`, each a part of a scoped query holding only the columns
+    the page shows."""
     from openfunnel.customers.models import Customer
     from openfunnel.leads.models import Lead
 
-    now = now or timezone.now()
-    local = timezone.localtime(now)
+    local = timezone.localtime(now or timezone.now())
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     end = start + dt.timedelta(days=1)
-    day = MyDay(today=start.date())
+    due, overdue = Q(next_follow_up_at__gte=start, next_follow_up_at__lt=end), Q(next_follow_up_at__lt=start)
+    by_follow_up = lambda row: (row.next_follow_up_at, row.pk)  # noqa: E731
+    by_due = lambda row: (row.due_at, row.pk)  # noqa: E731
 
     # A planned follow-up counts as done once a follow-up was logged at or after its time.
     pending = Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=F("next_follow_up_at"))
     customers = (Customer.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
                                          next_follow_up_at__isnull=False)
-                 .select_related("level").order_by("next_follow_up_at", "id"))
-    due = Q(next_follow_up_at__gte=start, next_follow_up_at__lt=end)
-    overdue = Q(next_follow_up_at__lt=start)
-    due_customers, overdue_customers = customers.filter(due), customers.filter(overdue)
-    by_follow_up = lambda row: (row.next_follow_up_at, row.pk)  # noqa: E731
-    day.due_customers, day.overdue_customers = _slices(customers, [due, overdue], MY_DAY_LIMIT, by_follow_up)
-    due_count = _count(day.due_customers, due_customers)
-    overdue_count = _count(day.overdue_customers, overdue_customers)
-
-    leads = (Lead.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
-                                 next_follow_up_at__isnull=False)
+                 .order_by("next_follow_up_at", "id"))
+    leads = (Lead.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True, next_follow_up_at__isnull=False)
              .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("next_follow_up_at", "id"))
-    due_leads, overdue_leads = leads.filter(due), leads.filter(overdue)
-    day.due_leads, day.overdue_leads = _slices(leads, [due, overdue], MY_DAY_LIMIT, by_follow_up)
-    due_count += _count(day.due_leads, due_leads)
-    overdue_count += _count(day.overdue_leads, overdue_leads)
-
-    reminders = reminders_of(actor).filter(done_at__isnull=True).order_by("due_at", "id")
-    # A follow-up reminder of a customer or lead already listed above would only repeat it.
-    listed_customers = {c.pk for c in day.due_customers + day.overdue_customers}
-    listed_leads = {lead.pk for lead in day.due_leads + day.overdue_leads}
-
-    def fresh(rows: list[Reminder]) -> list[Reminder]:
-        return [r for r in rows
-                if not (r.task_id is None and (r.customer_id in listed_customers or r.lead_id in listed_leads))
-                ][:MY_DAY_LIMIT]
-
-    by_due = lambda row: (row.due_at, row.pk)  # noqa: E731
-    due_reminders, overdue_reminders = _slices(
-        reminders, [Q(due_at__gte=start, due_at__lt=end), Q(due_at__lt=start)], MY_DAY_LIMIT * 2, by_due)
-    day.due_reminders, day.overdue_reminders = fresh(due_reminders), fresh(overdue_reminders)
-
+    # A follow-up reminder of a customer or lead listed above would only repeat it.
+    listed = Q(next_follow_up_at__lt=end)
+    reminders = (Reminder.objects.filter(user_id=actor.pk, done_at__isnull=True)
+                 .exclude(Q(task__isnull=True, customer__in=customers.filter(listed).values("pk")))
+                 .exclude(Q(task__isnull=True, lead__in=leads.filter(listed).values("pk")))
+                 .only("id", "due_at", "message", "task_id", "customer_id", "lead_id").order_by("due_at", "id"))
     tasks = (tasks_visible_to(actor).filter(assignee_id=actor.pk, status=Task.Status.OPEN, due_at__isnull=False)
+             .select_related(None).select_related("customer", "lead")
+             .only("id", "title", "due_at", "priority", "status", "customer__name", "lead__company")
              .order_by("due_at", "id"))
-    groups = {"tasks_overdue": Q(due_at__lt=start),
-              "tasks_today": Q(due_at__gte=start, due_at__lt=end),
-              "tasks_upcoming": Q(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))}
-    slices = _slices(tasks, list(groups.values()), MY_DAY_LIMIT, by_due)
-    for (name, part), shown in zip(groups.items(), slices):
-        setattr(day, name, shown)
-        day.counts[name] = _count(shown, tasks.filter(part))
-    day.counts["due_records"], day.counts["overdue_records"] = due_count, overdue_count
+    records = ("id", "next_follow_up_at", "last_follow_up_at")
+    return start, end, [
+        _Family(customers.only("name", *records), {"due_customers": due, "overdue_customers": overdue}, by_follow_up),
+        _Family(leads.only("company", *records), {"due_leads": due, "overdue_leads": overdue}, by_follow_up),
+        _Family(reminders, {"due_reminders": Q(due_at__gte=start, due_at__lt=end),
+                            "overdue_reminders": Q(due_at__lt=start)}, by_due),
+        _Family(tasks, {"tasks_overdue": Q(due_at__lt=start), "tasks_today": Q(due_at__gte=start, due_at__lt=end),
+                        "tasks_upcoming": Q(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))}, by_due),
+    ]
+
+
+MY_DAY_GROUPS = ("due_customers", "overdue_customers", "due_leads", "overdue_leads", "due_reminders",
+                 "overdue_reminders", "tasks_overdue", "tasks_today", "tasks_upcoming")
+
+
+def my_day(*, actor: Any, now: dt.datetime | None = None, limit: int = MY_DAY_FIRST) -> MyDay:
+    """The actor's own agenda for the local day of `now`: what is due today, what was due before today and
+    is still open, and tasks of the next 7 days (own records only); the first `limit` rows of each group."""
+    start, end, families = _families(actor, now)
+    day = MyDay(today=start.date())
+    for family in families:
+        for name, (shown, total) in zip(family.groups, _slices(family.rows, list(family.groups.values()), limit,
+                                                                family.key)):
+            setattr(day, name, shown)
+            day.counts[name] = total
     day.follow_ups_today = Activity.objects.filter(author_id=actor.pk, deleted_at__isnull=True,
                                                    occurred_at__gte=start, occurred_at__lt=end).count()
     return day
+
+
+def my_day_group(*, actor: Any, group: str, now: dt.datetime | None = None,
+                 limit: int = MY_DAY_LIMIT) -> tuple[list[Any], int]:
+    """One agenda group of `my_day` in full (its first `limit` rows) and its count; NotFound for an unknown
+    group."""
+    for family in _families(actor, now)[2]:
+        if group in family.groups:
+            [(rows, total)] = _slices(family.rows, [family.groups[group]], limit, family.key)
+            return rows, total
+    raise NotFound()
 
 
 @dataclass

@@ -6,6 +6,7 @@ from openfunnel.activities import api, views
 app_name = "activities"
 urlpatterns = [
     path("my-day/", views.my_day, name="my_day"),
+    path("my-day/all/", views.my_day_group, name="my_day_group"),
     path("calendar/", views.calendar, name="calendar"),
     path("activities/", views.activity_list, name="list"),
     path("activities/new/", views.activity_create, name="create"),

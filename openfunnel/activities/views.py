@@ -314,6 +314,33 @@ def my_day(request: HttpRequest) -> HttpResponse:
                                                        "can_task": has_perm(request.user, "tasks.manage")})
 
 
+MY_DAY_GROUP_TITLES = {
+    "due_customers": gettext_lazy("Customers to follow up today"),
+    "overdue_customers": gettext_lazy("Overdue customer follow-ups"),
+    "due_leads": gettext_lazy("Leads to follow up today"),
+    "overdue_leads": gettext_lazy("Overdue lead follow-ups"),
+    "due_reminders": gettext_lazy("Reminders due today"),
+    "overdue_reminders": gettext_lazy("Overdue reminders"),
+    "tasks_overdue": gettext_lazy("Overdue tasks"),
+    "tasks_today": gettext_lazy("Tasks due today"),
+    "tasks_upcoming": gettext_lazy("Tasks in the next 7 days"),
+}
+
+
+@login_required
+def my_day_group(request: HttpRequest) -> HttpResponse:
+    """One agenda group of "my day" (?group=) in full: the list htmx puts in place of the page's first rows,
+    or a page."""
+    group = request.GET.get("group", "")
+    if group not in MY_DAY_GROUP_TITLES:
+        raise Http404
+    rows, total = selectors.my_day_group(actor=request.user, group=group)
+    context = {"title": MY_DAY_GROUP_TITLES[group], "group": group, "rows": rows, "total": total, "more": 0}
+    if request.headers.get("HX-Request"):
+        return render(request, "activities/_my_day_group.html", context)
+    return render(request, "activities/my_day_group.html", context)
+
+
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     """A month of the actor's own agenda; ?month=YYYY-MM (anything else shows this month)."""

@@ -97,3 +97,38 @@ def test_phone_width_navigation_and_list(page, login, e2e_personas, screenshot):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot("phone-customer-360")
     assert Customer.objects.filter(owner=p.alice).count() == 3
+
+
+def test_my_day_show_all_puts_a_groups_full_list_in_place(page, login, e2e_personas, screenshot):
+    from openfunnel.activities.selectors import MY_DAY_FIRST
+    from openfunnel.activities.services import task_create
+
+    p = e2e_personas
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    for i in range(MY_DAY_FIRST + 4):
+        task_create(actor=p.alice, title=f"催收第 {i + 1:02d} 笔货款", due_at=start - dt.timedelta(hours=i + 1))
+    for i in range(MY_DAY_FIRST + 2):
+        customer = customer_create(actor=p.alice, name=f"苏州精密机械 {i + 1:02d} 号厂")
+        Customer.objects.filter(pk=customer.pk).update(next_follow_up_at=start - dt.timedelta(days=i + 1))
+
+    login(p.alice)
+    overdue_tasks = page.get_by_test_id("tasks-overdue")
+    expect(overdue_tasks.get_by_test_id("my-day-task")).to_have_count(MY_DAY_FIRST)
+    expect(page.get_by_test_id("my-day-stats").locator("[data-stat=tasks_overdue]")).to_have_text(
+        str(MY_DAY_FIRST + 4))
+    screenshot("my-day-first-rows")
+    overdue_tasks.get_by_test_id("show-all").click()
+    expect(overdue_tasks.get_by_test_id("my-day-task")).to_have_count(MY_DAY_FIRST + 4)
+    expect(overdue_tasks.get_by_test_id("show-all")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/my-day/$"))  # in place, not a new page
+    # the other groups keep their first rows and their own "show all"
+    expect(page.get_by_test_id("overdue").get_by_test_id("show-all")).to_have_text(f"Show all {MY_DAY_FIRST + 2}")
+    screenshot("my-day-show-all")
+
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": page.base_url}])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(page.get_by_test_id("overdue").get_by_test_id("show-all")).to_have_text(f"查看全部 {MY_DAY_FIRST + 2} 条")
+    screenshot("phone-my-day-zh")
+    page.get_by_test_id("overdue").get_by_test_id("show-all").click()
+    expect(page.get_by_test_id("overdue").locator("li")).to_have_count(MY_DAY_FIRST + 2)

@@ -341,6 +341,7 @@ COLLECTION_ROUTES: dict[str, CollectionRoute] = {
     "activities:tasks": C("task", complete=True, query=lambda rec: {"status": "open"}),
     "activities:task_create": C(),
     "activities:my_day": C("task", "activity", "lead_activity", "reminder", "notification"),
+    "activities:my_day_group": C("task", query=lambda rec: {"group": "tasks_today"}),
     "activities:calendar": C("task", "activity", "lead_activity", "reminder", query=_month),
     "api:reminder-list": C("reminder", complete=True),
     # --- products, pipelines, opportunities ---

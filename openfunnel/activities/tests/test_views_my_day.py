@@ -68,12 +68,12 @@ def test_pages_are_translated(personas):
 
 
 def test_my_day_shows_the_first_of_each_group_and_counts_the_rest(personas):
-    from openfunnel.activities.selectors import MY_DAY_LIMIT
+    from openfunnel.activities.selectors import MY_DAY_FIRST
     from openfunnel.customers.services import customer_create
 
     now = timezone.localtime()
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    overdue = [customer_create(actor=personas.alice, name=f"Late {i:02d}") for i in range(MY_DAY_LIMIT + 5)]
+    overdue = [customer_create(actor=personas.alice, name=f"Late {i:02d}") for i in range(MY_DAY_FIRST + 5)]
     for i, customer in enumerate(overdue):
         Customer.objects.filter(pk=customer.pk).update(next_follow_up_at=start - dt.timedelta(hours=i + 1))
     today = customer_create(actor=personas.alice, name="Due today")
@@ -81,6 +81,46 @@ def test_my_day_shows_the_first_of_each_group_and_counts_the_rest(personas):
 
     day = my_day(actor=personas.alice, now=now)
     assert [c.pk for c in day.due_customers] == [today.pk]
-    # the oldest first, cut at the limit, and counted in full
-    assert [c.pk for c in day.overdue_customers] == [c.pk for c in reversed(overdue)][:MY_DAY_LIMIT]
-    assert day.counts["overdue_records"] == MY_DAY_LIMIT + 5 and day.counts["due_records"] == 1
+    # the oldest first, cut at the page's limit, and counted in full
+    assert [c.pk for c in day.overdue_customers] == [c.pk for c in reversed(overdue)][:MY_DAY_FIRST]
+    assert day.counts["overdue_customers"] == MY_DAY_FIRST + 5 and day.counts["due_customers"] == 1
+    assert day.stats["overdue"] == MY_DAY_FIRST + 5 and day.stats["due"] == 1
+    assert day.left_out["overdue_customers"] == 5 and day.left_out["due_customers"] == 0
+
+
+def test_show_all_lists_a_group_in_full(personas, web_as):
+    from openfunnel.activities.selectors import MY_DAY_FIRST
+
+    now = timezone.localtime()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for i in range(MY_DAY_FIRST + 3):
+        task_create(actor=personas.alice, title=f"Chase invoice {i:02d}", due_at=start - dt.timedelta(hours=i + 1))
+    task_create(actor=personas.bob, title="Bob's own chase", due_at=start - dt.timedelta(hours=1))
+    Reminder.objects.create(user=personas.alice, due_at=start - dt.timedelta(hours=2), message="Only reminder")
+
+    page = web_as(personas.alice).get("/my-day/").content.decode()
+    assert page.count("Chase invoice") == MY_DAY_FIRST
+    assert 'hx-get="/my-day/all/?group=tasks_overdue"' in page and "Show all 13" in page
+    # a group that is shown whole has no "show all"
+    assert "Only reminder" in page and "group=overdue_reminders" not in page
+
+    rest = web_as(personas.alice).get("/my-day/all/?group=tasks_overdue", HTTP_HX_REQUEST="true").content.decode()
+    assert rest.count("Chase invoice") == MY_DAY_FIRST + 3 and "Bob&#x27;s own chase" not in rest
+    assert "<html" not in rest and 'id="my-day-tasks_overdue"' in rest and "Show all" not in rest
+    full = web_as(personas.alice).get("/my-day/all/?group=tasks_overdue")
+    assert full.status_code == 200 and full.content.decode().count("Chase invoice") == MY_DAY_FIRST + 3
+    assert b"Overdue tasks" in full.content
+    assert web_as(personas.alice).get("/my-day/all/?group=nothing").status_code == 404
+
+
+def test_a_follow_up_reminder_of_a_listed_record_is_not_repeated(personas, alice_customer):
+    now = timezone.localtime()
+    Customer.objects.filter(pk=alice_customer.pk).update(next_follow_up_at=now - dt.timedelta(days=1))
+    Reminder.objects.create(user=personas.alice, due_at=now - dt.timedelta(days=1), message="Follow up",
+                            customer=alice_customer)
+    task = task_create(actor=personas.alice, title="Send quote", due_at=now + dt.timedelta(days=2))
+    Reminder.objects.create(user=personas.alice, due_at=now - dt.timedelta(days=1), message="Quote", task=task,
+                            customer=alice_customer)
+    day = my_day(actor=personas.alice)
+    assert day.overdue_customers == [alice_customer]
+    assert [r.message for r in day.overdue_reminders] == ["Quote"] and day.stats["overdue"] == 2
