@@ -226,6 +226,12 @@ def test_two_years_of_opportunities_and_pools_that_hold_together(db):
         kinds["claim"] + kinds["assign"] + lead_kinds["claim"] + lead_kinds["assign"])
     assert all(row["releases"] + row["reclaims"] > 0 for row in rows if row["user"].role.code == "rep")
     assert sum(row["converted"] for row in rows) > 50
+    # some leads taken from the lead pool were converted: their customer, and the conversion on their timeline
+    assert sum(row["leads_converted"] for row in rows) >= summary.counts["pool_leads_converted"] > 0
+    for lead in Lead.objects.filter(pk__in=list(lead_log), status="converted").select_related("converted_customer"):
+        assert lead.converted_customer.owner_id == lead.owner_id and lead.assigned_at < lead.converted_at <= NOW
+        assert lead.converted_customer.created_at == lead.converted_at
+        assert Event.objects.get(verb="lead.converted", lead_id=lead.pk).at == lead.converted_at
     recent = pool_statistics(actor=User.objects.get(username="wang.jl"), since=NOW - dt.timedelta(days=90))
     assert recent and all(row["user"].department.name.startswith("华东") for row in recent)
 

@@ -172,6 +172,35 @@ class History:
         self.counts["customers_in_pools"] = sum(1 for c in self.final.values() if c["owner_id"] is None)
         self.counts["leads_in_pool"] = sum(1 for life in self.lead_lives if life.record.owner_id is None)
 
+    def pool_lead_conversions(self) -> None:
+        """Every other lead still held today since a claim or an assignment from the lead pool, called within
+        the last ten days, was converted since (halfway from its last call or warning to today), through
+        lead_convert: its customer, contact and events, backdated with the customers (self.created_at)."""
+        from openfunnel.core.errors import Conflict
+        from openfunnel.leads.models import Lead
+        from openfunnel.leads.services import lead_convert
+
+        converted = 0
+        for index, life in enumerate(self.lead_lives):
+            period = life.periods[-1] if life.periods else None
+            if period is None or period.end is not None or not period.follow_ups or index % 2:
+                continue
+            last = max([period.start, *period.follow_ups, *(w.at for w in life.warnings if w.period is period)])
+            if self.now - last > dt.timedelta(days=10):
+                continue
+            at = last + (self.now - last) / 2
+            lead = Lead.objects.select_related("owner").get(pk=life.record.pk)
+            try:
+                result = lead_convert(actor=lead.owner, lead=lead)
+            except Conflict:      # the company is a customer already: the lead stays open
+                continue
+            Lead.objects.filter(pk=lead.pk).update(converted_at=at, updated_at=at)
+            self.created_at[("customer", result.customer.pk)] = at
+            life.record.status = Lead.Status.CONVERTED
+            converted += 1
+        self.counts["pool_leads_converted"] = converted
+        self.counts["customers"] += converted
+
     # --- opportunities and the pool history, in bulk ---------------------------------------------
     def opportunities_and_pool_history(self) -> None:
         from openfunnel.customers.models import Contact, Customer

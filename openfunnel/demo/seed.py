@@ -129,6 +129,7 @@ def build_demo(*, seed: int = 20261122, scale: float = 1.0, now: dt.datetime | N
         world.lives()
         world.follow_ups()
         world.ownership()
+        world.pool_lead_conversions()
         world.tasks()
         world.backdate()
         world.opportunities_and_pool_history()
