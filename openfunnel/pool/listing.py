@@ -40,8 +40,8 @@ def _cell(row: Any) -> Any:
     days = due.days_left(timezone.now())
     text = ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
     # The rule in words under the count: a phone has no hover for a title.
-    return format_html('<span{}>{}</span><div class="small muted" data-testid="reclaim-rule">{}</div>',
-                       ' class="badge badge-amber"' if days <= 3 else "", text, due.label)
+    return format_html('<span class="{}">{}</span><div class="small muted" data-testid="reclaim-rule">{}</div>',
+                       "badge badge-amber" if days <= 3 else "", text, due.label)
 
 
 # Both lists: the cell reads `reclaim_due`, set by attach_reclaim_outlook / attach_lead_reclaim_outlook.

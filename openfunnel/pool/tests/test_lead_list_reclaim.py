@@ -23,14 +23,16 @@ def test_lead_list_shows_days_before_reclaim_and_the_rule(personas, web_as):
     pool = make_pool(personas, name="Lead pool", kind="lead", reclaim_no_follow_up_days=10)
     default = make_pool(personas, name="Default leads", kind="lead", is_default=True, reclaim_after_claim_days=20)
     ticking = _claimed(personas, pool, "Ticking Lead Co", ago=3)
+    soon = _claimed(personas, pool, "Soon Lead Co", ago=8)
     own = lead_create(actor=personas.alice, company="Own Lead Co", owner=personas.alice)
     converted = _claimed(personas, pool, "Converted Lead Co", ago=3)
     Lead.objects.filter(pk=converted.pk).update(status=Lead.Status.CONVERTED)
     page = web_as(personas.alice).get("/leads/").content.decode()
     assert "Reclaim in" in page and ticking.company in page and own.company in page
     row_of = {name: next(r for r in page.split("<tr") if name in r) for name in
-              (ticking.company, own.company, converted.company)}
-    assert "7 days" in row_of[ticking.company]
+              (ticking.company, soon.company, own.company, converted.company)}
+    assert "7 days" in row_of[ticking.company] and "badge-amber" not in row_of[ticking.company]
+    assert '<span class="badge badge-amber">2 days</span>' in row_of[soon.company]
     assert "no follow-up within 10 days since the last one" in row_of[ticking.company]
     # A lead that never came from a pool: the default lead pool's rule.
     assert "20 days" in row_of[own.company] and "after claim or assignment" in row_of[own.company]
