@@ -58,26 +58,7 @@ CUSTOMER_FIELDS = [
     "notes",
 ]
 # What customer_update changes; the owner changes only through customer_transfer (and the pool).
-CUSTOMER_UPDATE_FIELDS = [
-    "name",
-    "uscc",
-    "industry",
-    "size",
-    "region",
-    "address",
-    "lat",
-    "lng",
-    "phone",
-    "email",
-    "website",
-    "level",
-    "source",
-    "campaign",
-    "status",
-    "notes",
-    "next_follow_up_at",
-    "tags",
-]
+CUSTOMER_UPDATE_FIELDS = [name for name in CUSTOMER_FIELDS if name != "owner"] + ["next_follow_up_at", "tags"]
 _LENGTHS = {"name": 200, "region": 100, "address": 300, "phone": 30, "email": 254, "website": 200}
 
 

@@ -180,6 +180,23 @@ def _assignees(actor: Any, owner: Any, owners: Any) -> list[Any]:
     return users
 
 
+def unique_ids(raws: Any, *, field: str, none_message: Any) -> list[int]:
+    """The ids of a batch (customers or leads) once each, in the order given, at most MAX_BATCH."""
+    ids = list(dict.fromkeys(parse_id(raw) for raw in raws or []))
+    if not ids:
+        raise ValidationFailed(fields={field: [none_message]})
+    if len(ids) > MAX_BATCH:
+        raise ValidationFailed(fields={field: [_("At most %(max)d at once.") % {"max": MAX_BATCH}]})
+    return ids
+
+
+def next_receiver(receivers: list[Any], load: dict[int, int], index: int, strategy: str) -> Any:
+    """Who gets the `index`-th record of an assignment: in turns, or the least loaded (ties: the first named)."""
+    if strategy == "least_loaded":
+        return min(receivers, key=lambda u: (load[u.pk], receivers.index(u)))
+    return receivers[index % len(receivers)]
+
+
 @transaction.atomic
 def customers_assign(*, actor: Any, pool: Pool, customer_ids: list[Any], owner: Any = None, owners: Any = None,
                      strategy: str = "single", now: dt.datetime | None = None) -> list[Any]:
@@ -198,25 +215,14 @@ def customers_assign(*, actor: Any, pool: Pool, customer_ids: list[Any], owner: 
         raise PermissionDenied(_("Customers in this pool are claimed freely, not assigned."))
     if strategy not in ASSIGN_STRATEGIES:
         raise ValidationFailed(fields={"strategy": [_("Select a valid choice.")]})
-    ids = []
-    for raw in customer_ids or []:
-        customer_id = parse_id(raw)
-        if customer_id not in ids:
-            ids.append(customer_id)
-    if not ids:
-        raise ValidationFailed(fields={"customers": [_("Choose at least one customer.")]})
-    if len(ids) > MAX_BATCH:
-        raise ValidationFailed(fields={"customers": [_("At most %(max)d at once.") % {"max": MAX_BATCH}]})
+    ids = unique_ids(customer_ids, field="customers", none_message=_("Choose at least one customer."))
     receivers = _assignees(actor, owner, owners)
     customers = [_customer_in_pool_or_raise(pool, customer_id) for customer_id in ids]
     _lock_users([u.pk for u in receivers])
     load = {u.pk: _owned_count(u.pk) for u in receivers}
     assigned = []
     for index, customer in enumerate(customers):
-        if strategy == "least_loaded":
-            receiver = min(receivers, key=lambda u: (load[u.pk], receivers.index(u)))
-        else:
-            receiver = receivers[index % len(receivers)]
+        receiver = next_receiver(receivers, load, index, strategy)
         _check_owned_limit(pool, receiver, load[receiver.pk])
         taken = _take(pool=pool, customer=customer, owner=receiver, now=now)
         load[receiver.pk] += 1

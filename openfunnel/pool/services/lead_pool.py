@@ -26,12 +26,13 @@ from openfunnel.pool.models import Pool, PoolEvent
 from openfunnel.pool.selectors import lead_pools_for_release
 from openfunnel.pool.services.claim import (
     ASSIGN_STRATEGIES,
-    MAX_BATCH,
     _assignees,
     _check_daily_limit,
     _check_visible,
     _lock_users,
     cooldown_until,
+    next_receiver,
+    unique_ids,
 )
 
 REASON_MAX_LENGTH = 300
@@ -147,25 +148,14 @@ def leads_assign(*, actor: Any, pool: Pool, lead_ids: list[Any], owner: Any = No
         raise PermissionDenied(_("Leads in this pool are claimed freely, not assigned."))
     if strategy not in ASSIGN_STRATEGIES:
         raise ValidationFailed(fields={"strategy": [_("Select a valid choice.")]})
-    ids: list[int] = []
-    for raw in lead_ids or []:
-        lead_id = parse_id(raw)
-        if lead_id not in ids:
-            ids.append(lead_id)
-    if not ids:
-        raise ValidationFailed(fields={"leads": [_("Choose at least one lead.")]})
-    if len(ids) > MAX_BATCH:
-        raise ValidationFailed(fields={"leads": [_("At most %(max)d at once.") % {"max": MAX_BATCH}]})
+    ids = unique_ids(lead_ids, field="leads", none_message=_("Choose at least one lead."))
     receivers = _assignees(actor, owner, owners)
     leads = [_lead_in_pool_or_raise(pool, lead_id) for lead_id in ids]
     _lock_users([u.pk for u in receivers])
     load = {u.pk: _owned_open_leads(u.pk) for u in receivers}
     assigned = []
     for index, lead in enumerate(leads):
-        if strategy == "least_loaded":
-            receiver = min(receivers, key=lambda u: (load[u.pk], receivers.index(u)))
-        else:
-            receiver = receivers[index % len(receivers)]
+        receiver = next_receiver(receivers, load, index, strategy)
         _check_owned_limit(pool, receiver, load[receiver.pk], actor=actor)
         taken = _take(lead=lead, owner=receiver, now=now)
         load[receiver.pk] += 1
