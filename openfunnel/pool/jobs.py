@@ -1,22 +1,59 @@
 """Periodic jobs of the pool (listed in openfunnel.core.jobs.SCHEDULE): reclaim and reclaim warnings, of
 customers and of leads.
 
-Each `run(now) -> dict` selects due records batch-wise (ids ascending, resuming after the last one); the
-customer reclaim writes a batch per transaction (services.reclaim_batch), the others call one service per
-record. Either way the write decides under a SKIP LOCKED row lock and keeps only what is unchanged since the
-selection, so running a job twice, or on two workers at once, acts once.
+Each `run(now) -> dict` selects due records batch-wise (ids ascending, resuming after the last one) and writes
+up to BATCH of them per transaction (services.reclaim_batch). The write decides under a SKIP LOCKED row lock
+(warnings: under the unique warning rows) and keeps only what is unchanged since the selection, so running a
+job twice, or on two workers at once, acts once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
-from openfunnel.pool import services
-from openfunnel.pool.models import Pool
 from openfunnel.pool.lead_rules import lead_due_rows
+from openfunnel.pool.models import Pool
 from openfunnel.pool.rules import BATCH, Due, due_rows
-from openfunnel.pool.services.reclaim_batch import customers_reclaim, customers_warn
+from openfunnel.pool.services.reclaim_batch import customers_reclaim, customers_warn, leads_reclaim, leads_warn
+
+Row = tuple[dict[str, Any], Due]
+
+
+def _in_batches(rows: Iterable[Row], write: Callable[..., int]) -> tuple[int, int]:
+    """Hands `rows` to `write(batch=...)` BATCH at a time; returns how many it acted on and how many it got."""
+    done = seen = 0
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            done, seen, batch = done + write(batch=batch), seen + len(batch), []
+    if batch:
+        done, seen = done + write(batch=batch), seen + len(batch)
+    return done, seen
+
+
+def _reclaim(pools: list[Pool], selected_at: Callable[[Pool, dt.datetime], Iterable[Row]],
+             write: Callable[..., int], now: dt.datetime) -> dict[str, Any]:
+    reclaimed = selected = 0
+    for pool in pools:
+        done, seen = _in_batches(selected_at(pool, now), partial(write, pool=pool, now=now))
+        reclaimed, selected = reclaimed + done, selected + seen
+    return {"reclaimed": reclaimed, "skipped": selected - reclaimed}
+
+
+def _warn(pools: list[Pool], selected_at: Callable[[Pool, dt.datetime], Iterable[Row]],
+          write: Callable[..., int], now: dt.datetime) -> dict[str, Any]:
+    """Rows falling due within each pool's warning days, not due yet (those are the reclaim job's)."""
+    warned = 0
+    for pool in pools:
+        if pool.warn_days_before:
+            later = now + dt.timedelta(days=pool.warn_days_before)
+            rows = ((row, due) for row, due in selected_at(pool, later) if due.at > now)
+            warned += _in_batches(rows, partial(write, now=now))[0]
+    return {"warned": warned}
 
 
 def _pools() -> list[Pool]:
@@ -24,65 +61,27 @@ def _pools() -> list[Pool]:
                 .prefetch_related("level_rules").order_by("pk"))
 
 
+def _lead_pools() -> list[Pool]:
+    return list(Pool.objects.filter(kind=Pool.Kind.LEAD).order_by("pk"))
+
+
 def reclaim_run(now: dt.datetime) -> dict[str, Any]:
     """Returns every customer due at `now` to its pool (or the pool's reclaim target), a batch per transaction."""
-    reclaimed = selected = 0
-    for pool in _pools():
-        batch: list[tuple[dict[str, Any], Due]] = []
-        for row_due in due_rows(pool, now):
-            batch.append(row_due)
-            if len(batch) == BATCH:
-                reclaimed += customers_reclaim(batch=batch, pool=pool, now=now)
-                selected += len(batch)
-                batch = []
-        reclaimed += customers_reclaim(batch=batch, pool=pool, now=now)
-        selected += len(batch)
-    return {"reclaimed": reclaimed, "skipped": selected - reclaimed}
+    return _reclaim(_pools(), due_rows, customers_reclaim, now)
 
 
 def warnings_run(now: dt.datetime) -> dict[str, Any]:
     """Warns owners whose customers fall due within their pool's warning days (once per due day), a batch per
     transaction."""
-    warned = 0
-    for pool in _pools():
-        if not pool.warn_days_before:
-            continue
-        batch: list[tuple[dict[str, Any], Due]] = []
-        for row, due in due_rows(pool, now + dt.timedelta(days=pool.warn_days_before)):
-            if due.at > now:
-                batch.append((row, due))
-            if len(batch) == BATCH:
-                warned += customers_warn(batch=batch, now=now)
-                batch = []
-        warned += customers_warn(batch=batch, now=now)
-    return {"warned": warned}
-
-
-def _lead_pools() -> list[Pool]:
-    return list(Pool.objects.filter(kind=Pool.Kind.LEAD).order_by("pk"))
+    return _warn(_pools(), due_rows, customers_warn, now)
 
 
 def lead_reclaim_run(now: dt.datetime) -> dict[str, Any]:
-    """Returns every lead due at `now` to the lead pool."""
-    reclaimed = skipped = 0
-    for pool in _lead_pools():
-        for row, due in lead_due_rows(pool, now):
-            if services.lead_reclaim(lead_id=row["pk"], owner_id=row["owner_id"], assigned_at=row["assigned_at"],
-                                     last_follow_up_at=row["last_follow_up_at"], pool=pool, due=due, now=now):
-                reclaimed += 1
-            else:
-                skipped += 1
-    return {"reclaimed": reclaimed, "skipped": skipped}
+    """Returns every lead due at `now` to the lead pool, a batch per transaction."""
+    return _reclaim(_lead_pools(), lead_due_rows, leads_reclaim, now)
 
 
 def lead_warnings_run(now: dt.datetime) -> dict[str, Any]:
-    """Warns owners whose leads fall due within their lead pool's warning days (once per due day)."""
-    warned = 0
-    for pool in _lead_pools():
-        if not pool.warn_days_before:
-            continue
-        for row, due in lead_due_rows(pool, now + dt.timedelta(days=pool.warn_days_before)):
-            if due.at > now and services.lead_reclaim_warn(lead_id=row["pk"], owner_id=row["owner_id"], due=due,
-                                                           now=now):
-                warned += 1
-    return {"warned": warned}
+    """Warns owners whose leads fall due within their lead pool's warning days (once per due day), a batch per
+    transaction."""
+    return _warn(_lead_pools(), lead_due_rows, leads_warn, now)

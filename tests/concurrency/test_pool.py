@@ -83,6 +83,29 @@ def test_daily_limit_is_reached_exactly(parallel):
     assert PoolEvent.objects.filter(kind="claim", user=personas.alice).count() == 3
 
 
+def _race_a_follow_up(parallel, rows, job):
+    """Runs `job` while a follow-up transaction holds `rows` updated and uncommitted; returns the job's result."""
+    follow_up_started, job_done = threading.Event(), threading.Event()
+
+    def follow_up():
+        with transaction.atomic():
+            rows.update(last_follow_up_at=timezone.now())
+            follow_up_started.set()
+            job_done.wait(timeout=30)
+        return "followed up"
+
+    def run_job():
+        follow_up_started.wait(timeout=30)
+        try:
+            return job(timezone.now())
+        finally:
+            job_done.set()
+
+    results = parallel([follow_up, run_job])
+    assert results[0] == "followed up", results
+    return results[1]
+
+
 def test_reclaim_racing_a_follow_up_leaves_the_customer_with_the_rep(parallel):
     """A follow-up transaction has updated the customer but not committed when the job runs: the job skips the
     locked row (or, having selected it before, its conditional update misses once the follow-up commits)."""
@@ -91,25 +114,8 @@ def test_reclaim_racing_a_follow_up_leaves_the_customer_with_the_rep(parallel):
     t0 = timezone.now() - dt.timedelta(days=10)
     customer = pool_customer(pool, "Racing Co")
     customer_claim(actor=personas.alice, pool=pool, customer_id=customer.pk, now=t0)
-    follow_up_started, job_done = threading.Event(), threading.Event()
-
-    def follow_up():
-        with transaction.atomic():
-            Customer.objects.filter(pk=customer.pk).update(last_follow_up_at=timezone.now())
-            follow_up_started.set()
-            job_done.wait(timeout=30)
-        return "followed up"
-
-    def job():
-        follow_up_started.wait(timeout=30)
-        try:
-            return jobs.reclaim_run(timezone.now())
-        finally:
-            job_done.set()
-
-    results = parallel([follow_up, job])
-    assert results[0] == "followed up", results
-    assert results[1] == {"reclaimed": 0, "skipped": 1}, results
+    result = _race_a_follow_up(parallel, Customer.objects.filter(pk=customer.pk), jobs.reclaim_run)
+    assert result == {"reclaimed": 0, "skipped": 1}, result
     assert Customer.objects.get(pk=customer.pk).owner == personas.alice
     assert not PoolEvent.objects.filter(kind="reclaim").exists()
 
@@ -180,7 +186,27 @@ def test_parallel_claims_of_one_lead_have_one_winner(parallel):
     assert PoolEvent.objects.filter(kind="claim", lead=lead).count() == 1
 
 
-def test_two_lead_reclaim_and_warning_jobs_at_once_act_once(parallel):
+def test_lead_reclaim_racing_a_follow_up_leaves_the_lead_with_the_rep(parallel):
+    """A follow-up transaction has updated the lead but not committed when the job runs: the job's batch skips the
+    locked row, and reclaims the other due lead of the batch."""
+    from openfunnel.leads.models import Lead
+    from openfunnel.leads.services import lead_create
+    from openfunnel.pool.services import lead_claim
+
+    personas = make_personas()
+    pool = make_pool(personas, name="Lead pool", kind="lead", reclaim_after_claim_days=3)
+    t0 = timezone.now() - dt.timedelta(days=10)
+    racing, idle = (lead_create(actor=personas.manager, company=name, owner=None) for name in ("Racing Lead", "Idle"))
+    for lead in (racing, idle):
+        lead_claim(actor=personas.alice, pool=pool, lead_id=lead.pk, now=t0)
+    result = _race_a_follow_up(parallel, Lead.objects.filter(pk=racing.pk), jobs.lead_reclaim_run)
+    assert result == {"reclaimed": 1, "skipped": 1}, result
+    assert Lead.objects.get(pk=racing.pk).owner == personas.alice and Lead.objects.get(pk=idle.pk).owner is None
+    assert list(PoolEvent.objects.filter(kind="reclaim").values_list("lead_id", flat=True)) == [idle.pk]
+
+
+def test_two_lead_reclaim_and_warning_jobs_at_once_act_once(parallel, monkeypatch):
+    """Three workers over 30 due leads in batches of 7: each lead warned once and reclaimed once."""
     from openfunnel.automation.models import Notification
     from openfunnel.leads.models import Lead
     from openfunnel.leads.services import lead_create
@@ -192,6 +218,7 @@ def test_two_lead_reclaim_and_warning_jobs_at_once_act_once(parallel):
     leads = [lead_create(actor=personas.manager, company=f"Stale Lead {i}", owner=None) for i in range(30)]
     for lead in leads:
         lead_claim(actor=personas.alice if lead.pk % 2 else personas.bob, pool=pool, lead_id=lead.pk, now=t0)
+    monkeypatch.setattr(jobs, "BATCH", 7)
     now = timezone.now()
     warned = parallel([lambda: jobs.lead_warnings_run(now), lambda: jobs.lead_warnings_run(now)])
     assert sum(r["warned"] for r in warned) == 30, warned

@@ -9,14 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone, translation
 
-from openfunnel.audit.models import Event
 from openfunnel.automation.models import Notification
 from openfunnel.core.bulk import RowWriter
 from openfunnel.customers.services import customer_create
 from openfunnel.leads.services import lead_create
 from openfunnel.pool import jobs
 from openfunnel.pool.lead_rules import lead_rules
-from openfunnel.pool.models import PoolEvent, ReclaimWarning
 from openfunnel.pool.rules import due_for, rules_for
 from openfunnel.pool.services import (
     customer_claim,
@@ -27,30 +25,13 @@ from openfunnel.pool.services import (
     leads_assign,
 )
 from openfunnel.pool.services.bulk import Person, PoolBatch, PoolRows, Record
-from openfunnel.pool.testing import make_pool, pool_customer
+from openfunnel.pool.testing import make_pool, pool_customer, pool_rows_written
 
 T0 = timezone.make_aware(dt.datetime(2026, 3, 2, 10, 0))
 
 
 def days(n: float) -> dt.datetime:
     return T0 + dt.timedelta(days=n)
-
-
-def written(records: list[Any], kind: str = "customer") -> dict[str, Any]:
-    ids, key = [r.pk for r in records], f"{kind}_id__in"
-    return {
-        "pool_events": [(e.kind, e.pool_id, e.customer_id, e.lead_id, e.user_id, e.actor_id, e.reason, e.rule, e.at)
-                        for e in PoolEvent.objects.filter(**{key: ids}).order_by("at", "id")],
-        "warnings": [(w.customer_id, w.lead_id, w.owner_id, w.due_on, w.rule, w.sent_at)
-                     for w in ReclaimWarning.objects.filter(**{key: ids}).order_by("sent_at", "id")],
-        "events": [(e.at, e.actor_id, e.verb, e.object_type, e.object_id, e.object_repr, e.customer_id, e.lead_id,
-                    e.changes, e.data)
-                   for e in Event.objects.filter(verb__startswith="pool.", **{key: ids}).order_by("at", "id")],
-        # (a notification is stamped with the clock, not the job's `now`)
-        "notifications": [(n.recipient_id, n.kind, n.message, n.object_id, n.url, n.actor_id)
-                          for n in Notification.objects.filter(object_type=kind, object_id__in=ids)
-                          .order_by("created_at", "id")],
-    }
 
 
 def test_bulk_rows_are_the_rows_of_the_pool_services_and_jobs(personas: Any) -> None:
@@ -67,7 +48,7 @@ def test_bulk_rows_are_the_rows_of_the_pool_services_and_jobs(personas: Any) -> 
         assert jobs.reclaim_run(days(6)) == {"reclaimed": 1, "skipped": 0}
         with translation.override("zh-hans"):
             customers_assign(actor=p.manager, pool=pool, customer_ids=[mine.pk, lying.pk], owner=p.alice, now=days(8))
-        by_services = written(customers)
+        by_services = pool_rows_written(customers)
         transaction.set_rollback(True)
 
     alice, bob, mike = (Person(u.pk, u.display_name) for u in (p.alice, p.bob, p.manager))
@@ -80,7 +61,7 @@ def test_bulk_rows_are_the_rows_of_the_pool_services_and_jobs(personas: Any) -> 
     rows.reclaim(batch, pool=pool, customer=record, owner=bob, due=due, at=days(6))
     rows.assign(batch, pool=pool, customers=[record, other], receiver=alice, actor=mike, at=days(8))
     batch.write(RowWriter())
-    by_rows = written(customers)
+    by_rows = pool_rows_written(customers)
 
     assert by_rows == by_services
     assert [e[0] for e in by_rows["pool_events"]] == ["release", "claim", "reclaim", "assign", "assign"]
@@ -102,7 +83,7 @@ def test_bulk_rows_are_the_rows_of_the_lead_pool_services_and_jobs(personas: Any
         with translation.override("zh-hans"):
             leads_assign(actor=p.manager, pool=pool, lead_ids=[first.pk, second.pk], owner=p.alice, now=days(6))
         lead_release(actor=p.alice, lead=second, reason="联系不上", now=days(7))
-        by_services = written(leads, "lead")
+        by_services = pool_rows_written(leads, "lead")
         transaction.set_rollback(True)
 
     alice, bob, mike = (Person(u.pk, u.display_name) for u in (p.alice, p.bob, p.manager))
@@ -115,7 +96,7 @@ def test_bulk_rows_are_the_rows_of_the_lead_pool_services_and_jobs(personas: Any
     rows.lead_assign(batch, pool=pool, leads=[one, two], receiver=alice, actor=mike, at=days(6))
     rows.lead_release(batch, pool=pool, lead=two, owner=alice, actor=alice, reason="联系不上", at=days(7))
     batch.write(RowWriter())
-    by_rows = written(leads, "lead")
+    by_rows = pool_rows_written(leads, "lead")
 
     assert by_rows == by_services
     assert [e[0] for e in by_rows["pool_events"]] == ["claim", "reclaim", "assign", "assign", "release"]
