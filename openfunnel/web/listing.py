@@ -11,18 +11,23 @@ A view builds a `ListPage` from a scoped queryset and renders `web/list_page.htm
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partialmethod
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.template.base import render_value_in_context
 from django.template.defaultfilters import date as date_filter
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.html import format_html
-from django.utils.timezone import is_aware, localtime
 from django.utils.safestring import SafeString
+from django.utils.timezone import is_aware, localtime
 
 from openfunnel.accounts.models import Preference
 from openfunnel.core.pagination import CappedPaginator, order_by_term
@@ -40,21 +45,60 @@ class Column:
     always: bool = False                          # shown whatever the user chose (e.g. the distance when nearby)
 
     def cell(self, row: Any) -> Any:
-        if self.render is not None:
-            value = self.render(row)
-        else:
-            display = getattr(row, f"get_{self.key}_display", None)
-            value = display() if callable(display) else _resolve(row, self.key)
-        if value is None or value == "":
-            value = "—"
-        elif hasattr(value, "strftime") and not isinstance(value, SafeString):
-            if hasattr(value, "hour"):
-                value = date_filter(localtime(value) if is_aware(value) else value, "Y-m-d H:i")
-            else:
-                value = date_filter(value, "Y-m-d")
-        if self.link and hasattr(row, "get_absolute_url"):
-            return format_html('<a href="{}">{}</a>', row.get_absolute_url(), value)
-        return value
+        return self.formatter(type(row))(row)
+
+    def formatter(self, row_type: type) -> Callable[[Any], Any]:
+        """row -> the cell's text or safe HTML, for rows of `row_type`: what can be decided once per column and
+        page (where the value comes from, the choice labels in the current language) is decided here."""
+        value_of = self.render or _value_reader(row_type, self.key)
+
+        def cell(row: Any) -> Any:
+            value = value_of(row)
+            if value is None or value == "":
+                value = "—"
+            elif hasattr(value, "strftime") and not isinstance(value, SafeString):
+                value = _format_moment(value)
+            if self.link and hasattr(row, "get_absolute_url"):
+                return format_html('<a href="{}">{}</a>', row.get_absolute_url(), value)
+            return value
+
+        return cell
+
+
+def _value_reader(row_type: type, key: str) -> Callable[[Any], Any]:
+    """The attribute `key` of a row (a `__` path), or its choice label as `get_<key>_display()` gives it."""
+    display = inspect.getattr_static(row_type, f"get_{key}_display", None)
+    if isinstance(display, partialmethod) and display.func is Model._get_FIELD_display:
+        # Django's own get_FOO_display, without building the field's label dict for every row
+        field = display.keywords["field"]
+        labels = {make_hashable(value): force_str(label, strings_only=True)
+                  for value, label in field.flatchoices}
+        attname = field.attname
+
+        def label(row: Any) -> Any:
+            value = getattr(row, attname)
+            return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+        return label
+    if display is None:
+        return lambda row: _resolve(row, key)
+
+    def other(row: Any) -> Any:
+        shown = getattr(row, f"get_{key}_display", None)
+        return shown() if callable(shown) else _resolve(row, key)
+
+    return other
+
+
+def _format_moment(value: Any) -> str:
+    """date_filter(value, "Y-m-d H:i") for a datetime (in the current time zone), "Y-m-d" for a date."""
+    if not hasattr(value, "year"):
+        return date_filter(value, "Y-m-d H:i")  # a time of day: "" as before
+    if hasattr(value, "hour"):
+        if is_aware(value):
+            value = localtime(value)
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
 
 def _resolve(row: Any, path: str) -> Any:
@@ -117,8 +161,21 @@ class ListPage:
         return self._chosen
 
     def rows(self) -> list[dict[str, Any]]:
-        columns = self.visible_columns
-        return [{"object": obj, "cells": [c.cell(obj) for c in columns]} for obj in self.page.object_list]
+        """Each row's object, its cells, and the cells as <td>s (`tds`: escaped as `{{ cell }}` would be, without
+        a template variable per cell)."""
+        if not hasattr(self, "_rows"):
+            columns = self.visible_columns
+            formatters: dict[type, list[Callable[[Any], Any]]] = {}
+            rows = []
+            for obj in self.page.object_list:
+                cells_of = formatters.get(type(obj))
+                if cells_of is None:
+                    cells_of = formatters[type(obj)] = [c.formatter(type(obj)) for c in columns]
+                cells = [cell(obj) for cell in cells_of]
+                tds = SafeString("".join(f"<td>{render_value_in_context(c, _AUTOESCAPE)}</td>" for c in cells))
+                rows.append({"object": obj, "cells": cells, "tds": tds})
+            self._rows = rows
+        return self._rows
 
     def headers(self) -> list[dict[str, Any]]:
         headers = []
@@ -155,6 +212,16 @@ class ListPage:
     def next_url(self) -> str | None:
         return self.page_url(self.page.next_page_number()) if self.page.has_next() else None
 
+
+class _AutoescapeContext:
+    """What `render_value_in_context` reads of a page's template Context (`{{ cell }}` in a template)."""
+
+    autoescape = True
+    use_l10n = None
+    use_tz = None
+
+
+_AUTOESCAPE = _AutoescapeContext()
 
 SESSION_COLUMNS = "openfunnel_columns"
 
