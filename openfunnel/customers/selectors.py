@@ -153,16 +153,27 @@ def _shares_prefetch() -> Prefetch:
 def customer_list(*, actor: Any, collaborators: bool = True) -> QuerySet[Customer]:
     """The actor's visible customers with everything a list row shows, in a fixed number of queries
     (the web list has no collaborators column: it leaves their query out)."""
-    return (
-        customers_visible_to(actor)
-        .select_related("owner", "level", "campaign")
-        .prefetch_related("tags", *([_shares_prefetch()] if collaborators else []))
-    )
+    return _with_row_data(customers_visible_to(actor), collaborators=collaborators)
+
+
+def _with_row_data(customers: QuerySet[Customer], *, collaborators: bool = True) -> QuerySet[Customer]:
+    return customers.select_related("owner", "level", "campaign").prefetch_related(
+        "tags", *([_shares_prefetch()] if collaborators else []))
 
 
 def customer_detail(*, actor: Any, id: Any) -> Customer:
     """One visible customer for the 360° page and the API detail (tags and collaborators prefetched)."""
     customer = customer_list(actor=actor).filter(pk=parse_id(id)).first()
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def customer_owned_detail(*, actor: Any, id: Any) -> Customer:
+    """A customer the actor owns, as customer_detail gives it, without the scope's lookups (owning it is in
+    every scope): the API's answer to a claim. NotFound when the actor does not own it."""
+    customer = _with_row_data(Customer.objects.filter(owner_id=actor.pk, deleted_at__isnull=True,
+                                                      pk=parse_id(id))).first()
     if customer is None:
         raise NotFound()
     return customer

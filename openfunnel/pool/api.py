@@ -218,7 +218,11 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         if "customer" not in data:
             raise ValidationFailed(fields={"customer": [_("This field is required.")]})
         customer = services.customer_claim(actor=request.user, pool=pool, customer_id=data["customer"])
-        return Response(_customer_out(request, customer.pk))
+        from openfunnel.customers.selectors import customer_owned_detail
+
+        # the claimer owns it now: the customer's detail without the scope's lookups
+        return Response(CustomerSerializer(customer_owned_detail(actor=request.user, id=customer.pk),
+                                           context={"request": request}).data)
 
     @extend_schema(request=AssignInput,
                    responses=inline_serializer("PoolAssignResult", {"assigned": serializers.ListField(

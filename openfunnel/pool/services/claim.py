@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +36,10 @@ def assignment_message(*, actor: str, count: int, pool: str) -> str:
 
 
 def _check_visible(actor: Any, pool: Pool) -> None:
+    # selectors.pool_get marks the pool it found through the actor's visibility: asking again would be a query
+    # whose answer is already known
+    if getattr(pool, "visible_to", None) == getattr(actor, "pk", None) is not None:
+        return
     if not pools_visible_to(actor).filter(pk=pool.pk).exists():
         raise NotFound()
 
@@ -44,7 +48,12 @@ def _lock_users(user_ids: list[int]) -> None:
     """Row locks on the receiving users, in id order (no deadlock between two batches)."""
     from openfunnel.accounts.models import User
 
-    list(User.objects.select_for_update().filter(pk__in=sorted(set(user_ids))).order_by("pk").values_list("pk"))
+    ids = sorted(set(user_ids))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""   # SQLite: one writer at a time
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {connection.ops.quote_name(User._meta.db_table)} "
+                       f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}", ids)
+        cursor.fetchall()
 
 
 def _owned_count(user_id: int) -> int:
@@ -61,14 +70,16 @@ def _check_owned_limit(pool: Pool, user: Any, owned: int) -> None:
             code="claim_limit_reached", extra={"limit": "max_owned", "max_owned_per_user": pool.max_owned_per_user})
 
 
-def _check_daily_limit(pool: Pool, user: Any, now: dt.datetime) -> None:
+def _check_daily_limit(pool: Pool, user: Any, now: dt.datetime, claimed: int | None = None) -> None:
+    """`claimed`: the user's claims of the day when the caller has counted them already."""
     if pool.daily_claim_limit is None:
         return
-    # The whole local day, not "until now": a parallel claim that got the lock first may carry a later stamp.
-    start = today_start(now)
-    of_kind = {"lead__isnull": False} if pool.kind == Pool.Kind.LEAD else {"customer__isnull": False}
-    claimed = PoolEvent.objects.filter(user_id=user.pk, kind=PoolEvent.Kind.CLAIM, at__gte=start,
-                                       at__lt=start + dt.timedelta(days=1), **of_kind).count()
+    if claimed is None:
+        # The whole local day, not "until now": a parallel claim that got the lock first may carry a later stamp.
+        start = today_start(now)
+        of_kind = {"lead__isnull": False} if pool.kind == Pool.Kind.LEAD else {"customer__isnull": False}
+        claimed = PoolEvent.objects.filter(user_id=user.pk, kind=PoolEvent.Kind.CLAIM, at__gte=start,
+                                           at__lt=start + dt.timedelta(days=1), **of_kind).count()
     if claimed >= pool.daily_claim_limit:
         raise Conflict(_("You have claimed %(count)d customers today, the daily limit of this pool.")
                        % {"count": claimed}, code="claim_limit_reached",
@@ -91,6 +102,42 @@ def cooldown_until(*, pool: Pool, user: Any, customer_id: int | None = None, lea
     return until if until > now else None
 
 
+def _claim_checks(pool: Pool, user_id: int, customer_id: int, now: dt.datetime) -> tuple[bool, int, int | None]:
+    """What the limits of a customer claim need, in one statement read after the user's lock (a statement of its
+    own: its snapshot must include the claims that held the lock before): whether the user is in cooldown for
+    the customer, the customers they own, their customer claims of the local day (None without a daily limit).
+    The same conditions as cooldown_until, _owned_count and _check_daily_limit, which word the refusals."""
+    from openfunnel.customers.models import Customer
+
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    events, customers = quote(PoolEvent._meta.db_table), quote(Customer._meta.db_table)
+    parts, params = [], []
+    if pool.cooldown_days:
+        # last + K days > now  <=>  last > now - K days
+        parts.append(f"EXISTS (SELECT 1 FROM {events} WHERE user_id = %s AND customer_id = %s "
+                     f"AND kind IN (%s, %s) AND at > %s)")
+        params += [user_id, customer_id, PoolEvent.Kind.RELEASE, PoolEvent.Kind.RECLAIM,
+                   adapt(now - dt.timedelta(days=pool.cooldown_days))]
+    else:
+        parts.append("NULL")
+    if pool.max_owned_per_user is not None:
+        parts.append(f"(SELECT COUNT(*) FROM {customers} WHERE owner_id = %s AND deleted_at IS NULL)")
+        params.append(user_id)
+    else:
+        parts.append("0")
+    if pool.daily_claim_limit is not None:
+        start = today_start(now)
+        parts.append(f"(SELECT COUNT(*) FROM {events} WHERE user_id = %s AND kind = %s AND at >= %s AND at < %s "
+                     f"AND customer_id IS NOT NULL)")
+        params += [user_id, PoolEvent.Kind.CLAIM, adapt(start), adapt(start + dt.timedelta(days=1))]
+    else:
+        parts.append("NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        cooling, owned, daily = cursor.fetchone()
+    return bool(cooling), int(owned), None if daily is None else int(daily)
+
+
 def _customer_in_pool_or_raise(pool: Pool, customer_id: int) -> Any:
     """The pool customer, or why not: already_claimed when it left this pool through a claim or assignment,
     NotFound when it never was in this pool (nothing about other customers is revealed)."""
@@ -108,16 +155,29 @@ def _customer_in_pool_or_raise(pool: Pool, customer_id: int) -> Any:
 
 
 def _take(*, pool: Pool, customer: Any, owner: Any, now: dt.datetime) -> Any:
-    """The conditional UPDATE; already_claimed when another claim or assignment got there first."""
+    """The conditional UPDATE; already_claimed when another claim or assignment got there first. Returns the
+    customer as read before, with the columns the UPDATE wrote, and its version and name as the UPDATE left
+    them (RETURNING: no second read)."""
     from openfunnel.customers.models import Customer
 
-    taken = Customer.objects.filter(pk=customer.pk, owner_id__isnull=True, pool_id=pool.pk,
-                                    deleted_at__isnull=True).update(
-        owner_id=owner.pk, owner_since=now, pool_entered_at=None, pool_reason="", version=F("version") + 1,
-        updated_at=now)
-    if taken != 1:
+    table, adapt = connection.ops.quote_name(Customer._meta.db_table), connection.ops.adapt_datetimefield_value
+    returning = connection.features.can_return_columns_from_insert   # PostgreSQL, SQLite >= 3.35
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET owner_id = %s, owner_since = %s, pool_entered_at = NULL, pool_reason = '', "
+            f"version = version + 1, updated_at = %s "
+            f"WHERE id = %s AND owner_id IS NULL AND pool_id = %s AND deleted_at IS NULL"
+            f"{' RETURNING version, name' if returning else ''}",
+            [owner.pk, adapt(now), adapt(now), customer.pk, pool.pk])
+        row = cursor.fetchone() if returning else ((None, None) if cursor.rowcount == 1 else None)
+    if row is None:
         raise Conflict(_("Someone else has just claimed this customer."), code="already_claimed")
-    return Customer.objects.select_related("owner", "level", "pool").get(pk=customer.pk)
+    if not returning:
+        row = Customer.objects.filter(pk=customer.pk).values_list("version", "name").get()
+    customer.version, customer.name = row
+    customer.owner, customer.pool = owner, pool
+    customer.owner_since, customer.updated_at, customer.pool_entered_at, customer.pool_reason = now, now, None, ""
+    return customer
 
 
 def _record(*, kind: str, pool: Pool | None, customer: Any, user: Any, actor: Any, now: dt.datetime,
@@ -149,16 +209,23 @@ def customer_claim(*, actor: Any, pool: Pool, customer_id: Any, now: dt.datetime
         raise PermissionDenied(_("Customers in this pool are assigned by a manager."))
     customer = _customer_in_pool_or_raise(pool, parse_id(customer_id))
     _lock_users([actor.pk])
-    until = cooldown_until(pool=pool, user=actor, customer_id=customer.pk, now=now)
+    cooling, owned, claimed_today = _claim_checks(pool, actor.pk, customer.pk, now)
+    until = cooldown_until(pool=pool, user=actor, customer_id=customer.pk, now=now) if cooling else None
     if until is not None:
         day = timezone.localdate(until)
         raise Conflict(_("You gave this customer up recently; you may claim it again from %(date)s.")
                        % {"date": day.isoformat()}, code="cooldown", extra={"until": day.isoformat()})
-    _check_owned_limit(pool, actor, _owned_count(actor.pk))
-    _check_daily_limit(pool, actor, now)
+    _check_owned_limit(pool, actor, owned)
+    _check_daily_limit(pool, actor, now, claimed_today)
     claimed = _take(pool=pool, customer=customer, owner=actor, now=now)
-    _record(kind=PoolEvent.Kind.CLAIM, pool=pool, customer=claimed, user=actor, actor=actor, now=now,
-            verb="pool.claimed", changes={"owner": [None, actor.pk]})
+    # the rows _record would write (pool.services.bulk says so and its tests check it), without model instances
+    from openfunnel.core.bulk import RowWriter
+    from openfunnel.pool.services.bulk import Person, PoolBatch, PoolRows, Record
+
+    written = PoolBatch()
+    PoolRows().claim(written, pool=pool, customer=Record(claimed.pk, str(claimed)),
+                     user=Person(actor.pk, actor.display_name), at=now)
+    written.write(RowWriter())
     return claimed
 
 
