@@ -1,13 +1,19 @@
-"""pool.claim: claims per second with 8 parallel clients, each a thread with its own database connection, its
-own rep and its own django.test.Client, through the pool page's claim button and the API; then 8 clients race
-for the same customers (one winner each, the others 409 already_claimed). Every round is put back."""
+"""pool.claim: claims per second with 8 parallel clients, each an OS process of its own (forked from the bench,
+as gunicorn forks its workers) with its own database connection, its own rep and its own django.test.Client,
+through the pool page's claim button and the API; then 8 clients race for the same customers (one winner each,
+the others 409 already_claimed). Every round is put back.
+
+Processes, not threads: Python runs one thread of a process at a time, so 8 threads measure one core however
+many the server has; production serves with several worker processes (`openfunnel serve`: gunicorn)."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import statistics
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -68,29 +74,73 @@ def _post(path: str) -> Callable[[Any, int], tuple[int, str, float]]:
     return post
 
 
-def _run_clients(work: list[Callable[[], None]], parallel: bool) -> float:
-    """Runs one callable per client, each in its own thread (its own database connection) released at once,
-    or one after the other on this connection; returns the wall time."""
+def _forking() -> Any:
+    """The fork start method where the platform has it (the children inherit the set-up Django and the logged-in
+    clients); None elsewhere, where the clients are threads of this process."""
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
+def _run_clients(work: list[Callable[[], Any]], parallel: bool) -> tuple[float, float, list[Any]]:
+    """Runs one callable per client — each in a process of its own with its own database connection, released
+    at once — or one after the other on this connection. Returns the wall time, the CPU seconds of the clients
+    (their processes: the requests' Python, Django's handler included) and each callable's result."""
     if not parallel:
-        started = time.perf_counter()
-        for call in work:
-            call()
-        return time.perf_counter() - started
+        cpu, started = time.process_time(), time.perf_counter()
+        results = [call() for call in work]
+        return time.perf_counter() - started, time.process_time() - cpu, results
+    fork = _forking()
+    if fork is None:
+        return _run_threads(work)
+    connections.close_all()     # a forked child must not share this process's database connection
+    start = fork.Barrier(len(work) + 1)
+    answers = fork.Queue()
+
+    def child(index: int) -> None:
+        try:
+            start.wait(timeout=120)
+            cpu = time.process_time()
+            result = work[index]()
+            answers.put((index, None, time.process_time() - cpu, result))
+        except BaseException:  # noqa: BLE001 - reported by the parent, with the other clients' results
+            answers.put((index, traceback.format_exc(limit=5), 0.0, None))
+        finally:
+            connections.close_all()
+
+    processes = [fork.Process(target=child, args=(index,), daemon=True) for index in range(len(work))]
+    for process in processes:
+        process.start()
+    start.wait(timeout=120)
+    started = time.perf_counter()
+    got = [answers.get(timeout=600) for _ in processes]   # before join: a child exits once its answer is read
+    wall = time.perf_counter() - started
+    for process in processes:
+        process.join(timeout=60)
+    failed = [error for _index, error, _cpu, _result in got if error]
+    if failed:
+        raise OperationError(f"a client failed: {failed[0]}")
+    results = [result for _index, _error, _cpu, result in sorted(got, key=lambda answer: answer[0])]
+    return wall, sum(cpu for _index, _error, cpu, _result in got), results
+
+
+def _run_threads(work: list[Callable[[], Any]]) -> tuple[float, float, list[Any]]:
+    """Without fork: one thread per client (their Python shares one core)."""
     barrier = threading.Barrier(len(work) + 1)
     errors: list[BaseException] = []
+    results: list[Any] = [None] * len(work)
 
-    def worker(call: Callable[[], None]) -> None:
+    def worker(index: int) -> None:
         try:
             barrier.wait(timeout=60)
-            call()
+            results[index] = work[index]()
         except BaseException as error:  # reported below, with the others' results
             errors.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker, args=(call,)) for call in work]
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(len(work))]
     for thread in threads:
         thread.start()
+    cpu = time.process_time()
     barrier.wait(timeout=60)
     started = time.perf_counter()
     for thread in threads:
@@ -98,32 +148,27 @@ def _run_clients(work: list[Callable[[], None]], parallel: bool) -> float:
     wall = time.perf_counter() - started
     if errors:
         raise OperationError(f"a client failed: {errors[0]!r}")
-    return wall
+    return wall, time.process_time() - cpu, results
 
 
 def _claim_round(claimers: list[Claimer], batches: list[list[int]], path: str, ok: int,
                  parallel: bool) -> dict[str, Any]:
     """Each client claims its own customers one after the other; all clients at once."""
     post = _post(path)
-    results: list[list[tuple[int, str, float]]] = [[] for _ in claimers]
 
-    def client_work(index: int) -> Callable[[], None]:
-        def work() -> None:
-            for customer_id in batches[index]:
-                results[index].append(post(claimers[index].client, customer_id))
-        return work
+    def client_work(index: int) -> Callable[[], list[tuple[int, str, float]]]:
+        return lambda: [post(claimers[index].client, customer_id) for customer_id in batches[index]]
 
-    cpu = time.process_time()   # every thread of this process: the claims' Python and the client's
     if parallel:
-        wall = _run_clients([client_work(i) for i in range(len(claimers))], parallel=True)
+        wall, cpu, results = _run_clients([client_work(i) for i in range(len(claimers))], parallel=True)
     else:  # interleaved, as parallel clients would be, on this connection
-        started = time.perf_counter()
+        results = [[] for _ in claimers]
+        cpu, started = time.process_time(), time.perf_counter()
         for position in range(max(len(b) for b in batches)):
             for index, claimer in enumerate(claimers):
                 if position < len(batches[index]):
                     results[index].append(post(claimer.client, batches[index][position]))
-        wall = time.perf_counter() - started
-    cpu = time.process_time() - cpu
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     statuses = [status for per_client in results for status, _code, _s in per_client]
     return {"wall": wall, "cpu": cpu, "latencies": [s for per_client in results for _st, _c, s in per_client],
             "failed": [s for s in statuses if s != ok]}
@@ -156,16 +201,33 @@ def _contention(claimers: list[Claimer], customers: list[int], pool_id: int, par
     post = _post(f"/api/v1/pools/{pool_id}/claim/")
     snapshot = Snapshot.take(customers)
     answers: dict[int, list[tuple[int, str, int]]] = {c: [] for c in customers}
-    lock = threading.Lock()
+    fork = _forking() if parallel else None
 
-    def attempt(claimer: Claimer, customer_id: int) -> None:
+    def attempt(claimer: Claimer, customer_id: int) -> tuple[int, str, int]:
         status, code, _seconds = post(claimer.client, customer_id)
-        with lock:
-            answers[customer_id].append((status, code, claimer.user.pk))
+        return status, code, claimer.user.pk
 
     try:
-        for customer_id in customers:
-            _run_clients([lambda c=c, k=customer_id: attempt(c, k) for c in claimers], parallel)
+        if fork is not None:
+            # the same 8 processes for every customer, released together before each one
+            each = fork.Barrier(len(claimers))
+
+            def racer(claimer: Claimer) -> list[tuple[int, str, int]]:
+                got = []
+                for customer_id in customers:
+                    each.wait(timeout=120)
+                    got.append(attempt(claimer, customer_id))
+                return got
+
+            _wall, _cpu, per_client = _run_clients([lambda c=c: racer(c) for c in claimers], True)
+            for got in per_client:
+                for customer_id, answer in zip(customers, got, strict=True):
+                    answers[customer_id].append(answer)
+        else:
+            for customer_id in customers:
+                _wall, _cpu, got = _run_clients([lambda c=c, k=customer_id: attempt(c, k) for c in claimers],
+                                                parallel)
+                answers[customer_id] += got
         owners = dict(Customer.objects.filter(pk__in=customers).values_list("pk", "owner_id"))
         wrong = []
         for customer_id, got in answers.items():
@@ -213,7 +275,9 @@ def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
     batches = [available[i * per_client:(i + 1) * per_client] for i in range(CLIENTS)]
     owners = {customer_id: claimers[i].user.pk for i, batch in enumerate(batches) for customer_id in batch}
     rounds = max(1, min(repeat, 5))
-    result: dict[str, Any] = {"clients": CLIENTS, "parallel": parallel, "claims_per_round": len(owners),
+    result: dict[str, Any] = {"clients": CLIENTS, "parallel": parallel,
+                              "client_kind": ("processes" if _forking() else "threads") if parallel else "turns",
+                              "claims_per_round": len(owners),
                               "rounds": rounds, "pool": pool_id}
     if not parallel:
         result["note"] = "inside a transaction: the clients took turns on one connection"
@@ -247,8 +311,7 @@ def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
                            "median_ms": round(statistics.median(latencies) * 1000, 2),
                            "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
                            "queries": _claim_queries(claimers[0], path, batches[0][0]),
-                           # Python holds one core at a time (the GIL): 1000 / cpu_ms is this process's ceiling,
-                           # whatever the database does; a server runs several worker processes
+                           # the clients' processes (Django's handler runs in them); the database's CPU is not in it
                            "cpu_ms": round(statistics.median(cpu) * 1000, 2)}
     result["contention"] = _contention(claimers, contested, pool_id, parallel)
     for claimer in claimers:
