@@ -45,6 +45,7 @@ def web_as(client: Any) -> Callable[[Any], Any]:
 @pytest.fixture(autouse=True)
 def _fresh_choice_lists() -> None:
     """A test's rolled-back transaction brings back the previous reference token: start without kept lists."""
-    from openfunnel.web import choices
+    from openfunnel.web import choices, listing
 
     choices.clear()
+    listing.clear_kept_panels()

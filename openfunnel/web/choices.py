@@ -118,7 +118,9 @@ def reference_cached(user: Any, key: Any, compute: Callable[[], Any]) -> Any:
     return value
 
 
-class _CachedIterator(ModelChoiceIterator):
+class KeptChoices(ModelChoiceIterator):
+    """The iterator of a choice field whose choices are the process's kept lists."""
+
     token = ""
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
@@ -134,7 +136,7 @@ class _CachedIterator(ModelChoiceIterator):
 
 
 def _cache_field(field: forms.ModelChoiceField, token: str) -> None:
-    field.iterator = type("CachedIterator", (_CachedIterator,), {"token": token})
+    field.iterator = type("CachedIterator", (KeptChoices,), {"token": token})
     field.widget.choices = field.choices  # the widget holds an iterator of its own, made with the queryset
     if isinstance(field, forms.ModelMultipleChoiceField):
         return

@@ -12,26 +12,32 @@ A view builds a `ListPage` from a scoped queryset and renders `web/list_page.htm
 from __future__ import annotations
 
 import inspect
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partialmethod
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.template.base import render_value_in_context
 from django.template.defaultfilters import date as date_filter
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.timezone import is_aware, localtime
 
 from openfunnel.accounts.models import Preference
+from openfunnel.core.models import ChoiceLabels, choice_labels
 from openfunnel.core.pagination import CappedPaginator, order_by_term
-from openfunnel.web.choices import lighten_form
+from openfunnel.web.choices import KeptChoices, UserPicker, lighten_form
+from openfunnel.web.escaping import as_html
 
 
 @dataclass(frozen=True)
@@ -68,18 +74,18 @@ class Column:
 def _value_reader(row_type: type, key: str) -> Callable[[Any], Any]:
     """The attribute `key` of a row (a `__` path), or its choice label as `get_<key>_display()` gives it."""
     display = inspect.getattr_static(row_type, f"get_{key}_display", None)
-    if isinstance(display, partialmethod) and display.func is Model._get_FIELD_display:
-        # Django's own get_FOO_display, without building the field's label dict for every row
+    if isinstance(display, partialmethod) and display.func in _FIELD_DISPLAYS:
+        # a field's own get_FOO_display: its labels looked up once for the page
         field = display.keywords["field"]
-        labels = {make_hashable(value): force_str(label, strings_only=True)
-                  for value, label in field.flatchoices}
-        attname = field.attname
+        labels = choice_labels(field)
+        if labels is not None:
+            attname = field.attname
 
-        def label(row: Any) -> Any:
-            value = getattr(row, attname)
-            return force_str(labels.get(make_hashable(value), value), strings_only=True)
+            def label(row: Any) -> Any:
+                value = getattr(row, attname)
+                return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
-        return label
+            return label
     if display is None:
         return lambda row: _resolve(row, key)
 
@@ -119,16 +125,13 @@ class ListPage:
     filterset_class: Any = None
     default_sort: str = "-id"
     page_size: int = 25
-    filterset: Any = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         queryset = self.queryset
-        if self.filterset_class is not None:
-            self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset,
-                                                  request=self.request)
-            lighten_form(self.filterset.form, self.request.user, default_picker="scope")
+        self._filterset: Any = None
+        if self.filterset_class is not None and self.request.GET:
             # Invalid filter values are shown as form errors; the list then stays unfiltered.
-            if self.filterset.is_bound and self.filterset.is_valid():
+            if self.filterset.is_valid():
                 queryset = self.filterset.qs
         self.sort = self._sort()
         field_name = self.sort.lstrip("-")
@@ -140,6 +143,31 @@ class ListPage:
             self.page = paginator.page(self.request.GET.get("page") or 1)
         except (EmptyPage, PageNotAnInteger):
             self.page = paginator.page(1)
+
+    @property
+    def filterset(self) -> Any:
+        """The filters (bound to the query string), built when first needed: a page without a query string
+        filters nothing and may show a kept filter panel (`filter_panel`)."""
+        if self._filterset is None and self.filterset_class is not None:
+            self._filterset = self.filterset_class(self.request.GET or None, queryset=self.queryset,
+                                                   request=self.request)
+            lighten_form(self._filterset.form, self.request.user, default_picker="scope")
+        return self._filterset
+
+    def filter_panel(self) -> str:
+        """The filter panel's HTML (web/_filter_panel.html). Without a query string it is kept per process — it
+        then depends only on the filters, the language, the reference data (token) and the user's scope — unless
+        a filter offers choices that are not reference data (they could change unseen)."""
+        user = self.request.user
+        token = getattr(user, "reference_token", None)
+        if self.filterset_class is None or self.request.GET or not token:
+            return self._render_panel()
+        key = (self.filterset_class, self.request.path, translation.get_language(), user.pk,
+               getattr(user, "role_id", None), getattr(user, "department_id", None), user.is_superuser)
+        return _PANELS.get(token, key, self._render_panel, lambda: _only_kept_choices(self.filterset.form))
+
+    def _render_panel(self) -> str:
+        return render_to_string("web/_filter_panel.html", {"page": self, "request": self.request})
 
     def _sort(self) -> str:
         requested = self.request.GET.get("sort", "")
@@ -172,7 +200,7 @@ class ListPage:
                 if cells_of is None:
                     cells_of = formatters[type(obj)] = [c.formatter(type(obj)) for c in columns]
                 cells = [cell(obj) for cell in cells_of]
-                tds = SafeString("".join(f"<td>{render_value_in_context(c, _AUTOESCAPE)}</td>" for c in cells))
+                tds = SafeString("".join(f"<td>{as_html(c)}</td>" for c in cells))
                 rows.append({"object": obj, "cells": cells, "tds": tds})
             self._rows = rows
         return self._rows
@@ -213,15 +241,68 @@ class ListPage:
         return self.page_url(self.page.next_page_number()) if self.page.has_next() else None
 
 
-class _AutoescapeContext:
-    """What `render_value_in_context` reads of a page's template Context (`{{ cell }}` in a template)."""
-
-    autoescape = True
-    use_l10n = None
-    use_tz = None
+_FIELD_DISPLAYS = (Model._get_FIELD_display, ChoiceLabels._get_FIELD_display)
 
 
-_AUTOESCAPE = _AutoescapeContext()
+class _PanelStore:
+    """Filter panels kept per process (a few hundred, the oldest dropped first), all dropped when the reference
+    token changes."""
+
+    LIMIT = 300
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._panels: OrderedDict[Any, str] = OrderedDict()
+        self._uncachable: set[Any] = set()
+
+    def get(self, token: str, key: Any, render: Callable[[], str], cachable: Callable[[], bool]) -> str:
+        with self._lock:
+            if self._token != token:
+                self._panels.clear()
+                self._uncachable.clear()
+                self._token = token
+            html = self._panels.get(key)
+            if html is not None:
+                self._panels.move_to_end(key)
+                return html
+            if key[0] in self._uncachable:
+                return render()
+        html = render()
+        keep = cachable()
+        with self._lock:
+            if self._token != token:
+                return html
+            if not keep:
+                self._uncachable.add(key[0])
+                return html
+            self._panels[key] = html
+            if len(self._panels) > self.LIMIT:
+                self._panels.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._panels.clear()
+            self._uncachable.clear()
+            self._token = None
+
+
+_PANELS = _PanelStore()
+
+
+def clear_kept_panels() -> None:
+    _PANELS.clear()
+
+
+def _only_kept_choices(form: Any) -> bool:
+    """Whether every choice the form offers is reference data (kept lists, see web.choices) or a user picker."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(field.widget, (UserPicker, forms.HiddenInput)):
+            if not issubclass(field.iterator, KeptChoices):
+                return False
+    return True
+
 
 SESSION_COLUMNS = "openfunnel_columns"
 

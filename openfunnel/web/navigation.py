@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from openfunnel.accounts.scope import has_perm
@@ -53,17 +53,39 @@ NAVIGATION: tuple[NavSection, ...] = (
 )
 
 
+_reversed: dict[str, tuple[Any, dict[str, str | None]]] = {}
+
+
+def _urls() -> dict[str, str | None]:
+    """Every item's URL (None: not installed), reversed once per URL configuration and script prefix — a test
+    that swaps ROOT_URLCONF gets a new resolver, hence new URLs."""
+    resolver = get_resolver(get_urlconf())
+    prefix = get_script_prefix()
+    kept = _reversed.get(prefix)
+    if kept is not None and kept[0] is resolver:
+        return kept[1]
+    urls: dict[str, str | None] = {}
+    for section in NAVIGATION:
+        for item in section.items:
+            try:
+                urls[item.url_name] = reverse(item.url_name)
+            except NoReverseMatch:
+                urls[item.url_name] = None
+    _reversed[prefix] = (resolver, urls)
+    return urls
+
+
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     """The sections and items `user` may use; the item whose URL is the longest prefix of the page is active."""
+    urls = _urls()
     sections = []
     for section in NAVIGATION:
         items = []
         for item in section.items:
             if item.permission and not has_perm(user, item.permission):
                 continue
-            try:
-                url = reverse(item.url_name)
-            except NoReverseMatch:
+            url = urls[item.url_name]
+            if url is None:
                 continue
             items.append({"url": url, "label": item.label, "active": False})
         if items:

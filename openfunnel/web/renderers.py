@@ -4,7 +4,7 @@ in Python.
 A list page's filter panel renders 10–15 widgets and a form page as many; through the template engine each
 <input> costs two template renders (the widget's and attrs.html) and each <option> two more — about a third of
 a list page's CPU time. The widgets below produce exactly the bytes of Django's templates (escaping included:
-every value goes through the template engine's own `render_value_in_context`; web/tests/test_renderers.py
+every value goes through web.escaping.as_html, the template engine's conversion; web/tests/test_renderers.py
 compares both outputs for every form and filter of the project). Any other template — or an option template
 of its own — is rendered by the templates as before.
 """
@@ -14,24 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
-from django.template.base import render_value_in_context
 from django.utils.safestring import SafeData, mark_safe
 
-
-class _Context:
-    """What `render_value_in_context` reads of a template Context: the defaults of every page's context."""
-
-    autoescape = True
-    use_l10n = None
-    use_tz = None
-
-
-_CONTEXT = _Context()
-
-
-def _out(value: Any) -> str:
-    """`{{ value }}` in a template."""
-    return render_value_in_context(value, _CONTEXT)
+from openfunnel.web.escaping import as_html as _out
 
 
 def _out_s(value: Any) -> str:
