@@ -83,22 +83,6 @@ def _in(values: list[int]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _customer_ids(ctx: Context, persona: str) -> tuple[str, list[Any]]:
-    """The ids of the customers in scope as a UNION of indexed lookups: owned by someone in the actor's
-    scope, shared with the actor, or unowned in a pool the actor is a member of. (An OR of these would
-    keep PostgreSQL from using the indexes; the scope's owner and pool ids are resolved up front.)"""
-    ids = ctx.owner_ids[persona]
-    assert ids is not None
-    sql = (f"SELECT id FROM customers_customer WHERE owner_id IN ({_in(ids)}) "
-           "UNION SELECT customer_id FROM customers_customershare WHERE user_id = %s")
-    params: list[Any] = [*ids, ctx.users[persona].pk]
-    pools = ctx.pool_ids.get(persona) or []
-    if pools:
-        sql += f" UNION SELECT id FROM customers_customer WHERE owner_id IS NULL AND pool_id IN ({_in(pools)})"
-        params += pools
-    return sql, params
-
-
 def customer_scope(ctx: Context, persona: str, alias: str = "c") -> tuple[str, list[Any]]:
     """customers.selectors.customer_scope_q, by hand (everything for a scope of "all"). The few customers
     shared with the actor are resolved up front like the owners and pools, so that PostgreSQL can OR
@@ -120,15 +104,22 @@ def customer_scope(ctx: Context, persona: str, alias: str = "c") -> tuple[str, l
 
 def opportunity_scope(ctx: Context, persona: str) -> tuple[str, list[Any]]:
     """sales.selectors.opportunity_scope_q, by hand: owned in scope, shared with the actor, or on a customer
-    in scope, as a UNION of indexed lookups."""
+    in scope (read from the opportunity's copy of its customer's owner and pool)."""
     ids = ctx.owner_ids[persona]
     if ids is None:
         return "1 = 1", []
-    customers, params = _customer_ids(ctx, persona)
-    return (f"o.id IN (SELECT id FROM sales_opportunity WHERE owner_id IN ({_in(ids)}) "
-            "UNION SELECT opportunity_id FROM sales_opportunityshare WHERE user_id = %s "
-            f"UNION SELECT id FROM sales_opportunity WHERE customer_id IN ({customers}))",
-            [*ids, ctx.users[persona].pk, *params])
+    sql = (f"(o.owner_id IN ({_in(ids)}) OR o.customer_owner_id IN ({_in(ids)}) "
+           "OR o.id IN (SELECT opportunity_id FROM sales_opportunityshare WHERE user_id = %s)")
+    params: list[Any] = [*ids, *ids, ctx.users[persona].pk]
+    shared = ctx.shared_ids.get(persona) or []
+    if shared:
+        sql += f" OR o.customer_id IN ({_in(shared)})"
+        params += shared
+    pools = ctx.pool_ids.get(persona) or []
+    if pools:
+        sql += f" OR (o.customer_owner_id IS NULL AND o.customer_pool_id IN ({_in(pools)}))"
+        params += pools
+    return sql + ")", params
 
 
 def customer_page_sql(
@@ -297,23 +288,22 @@ def my_day_sql(cursor: Any, ctx: Context, persona: str) -> None:
 
 def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None:
     """The kanban of the default pipeline for a scope, in two statements: count and sums per stage, then the
-    first 30 cards of every stage, ranked once over the scope's narrow rows before the names are joined."""
+    first 10 cards of every stage, ranked once over the scope's narrow rows before the names are joined."""
     scope, params = opportunity_scope(ctx, persona)
     import datetime as dt
 
     from django.utils import timezone
 
     # the won and lost columns show the deals closed in the last 90 days (sales.views.CLOSED_DAYS)
-    where = (f"o.deleted_at IS NULL AND o.pipeline_id = %s AND (o.status = 'open' OR o.closed_at >= %s) "
-             f"AND {scope}")  # the customer is checked in the join
+    where = (f"o.deleted_at IS NULL AND NOT o.customer_deleted AND o.pipeline_id = %s "
+             f"AND (o.status = 'open' OR o.closed_at >= %s) AND {scope}")
     params = [ctx.pipeline_id, timezone.now() - dt.timedelta(days=90), *params]
     if department:
         where += (f" AND o.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN "
                   f"({_in(ctx.region_subtree)}))")
         params += ctx.region_subtree
     scoped = ("SELECT o.id, o.stage_id, o.amount, o.probability, o.closed_at, o.expected_close_date "
-              f"FROM sales_opportunity o JOIN customers_customer k ON k.id = o.customer_id AND k.deleted_at IS NULL "
-              f"WHERE {where}")
+              f"FROM sales_opportunity o WHERE {where}")
     cursor.execute("SELECT stage_id, COUNT(*), SUM(amount), SUM(amount * probability / 100.0) "
                    f"FROM ({scoped}) s GROUP BY stage_id", params)
     cursor.fetchall()
@@ -322,14 +312,14 @@ def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None
         "u.name FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY closed_at DESC NULLS LAST, "
         f"expected_close_date ASC NULLS LAST, id DESC) AS card FROM ({scoped}) s) r "
         "JOIN sales_opportunity o ON o.id = r.id JOIN customers_customer c ON c.id = o.customer_id "
-        "JOIN accounts_user u ON u.id = o.owner_id WHERE r.card <= 30 ORDER BY o.stage_id, r.card", params)
+        "JOIN accounts_user u ON u.id = o.owner_id WHERE r.card <= 10 ORDER BY o.stage_id, r.card", params)
     cursor.fetchall()
 
 
 def opportunity_page_sql(cursor: Any, ctx: Context, persona: str, limit: int = 25) -> None:
     """One page of the opportunity list (newest first) with customer, stage and owner names, and the count."""
     scope, params = opportunity_scope(ctx, persona)
-    where = f"o.deleted_at IS NULL AND c.deleted_at IS NULL AND {scope}"   # neither it nor its customer deleted
+    where = f"o.deleted_at IS NULL AND NOT o.customer_deleted AND {scope}"   # neither it nor its customer deleted
     cursor.execute(
         "SELECT o.id, o.name, o.amount, o.expected_close_date, o.probability, o.forecast_category, o.status, "
         "o.stage_entered_at, c.name, s.name, s.max_days, u.name, p.name FROM sales_opportunity o "
@@ -339,8 +329,8 @@ def opportunity_page_sql(cursor: Any, ctx: Context, persona: str, limit: int = 2
         params,
     )
     cursor.fetchall()
-    cursor.execute("SELECT COUNT(*) FROM (SELECT 1 FROM sales_opportunity o JOIN customers_customer c "
-                   f"ON c.id = o.customer_id WHERE {where} LIMIT {COUNT_CAP + 1}) s", params)
+    cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM sales_opportunity o WHERE {where} LIMIT {COUNT_CAP + 1}) s",
+                   params)
     cursor.fetchone()
 
 

@@ -12,3 +12,8 @@ class SalesConfig(AppConfig):
         from openfunnel.sales.registry import register
 
         register()
+        from django.db.models.signals import post_migrate
+
+        from openfunnel.sales.customer_copy import install_after_migrate
+
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="sales.customer_copy")

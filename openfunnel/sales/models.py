@@ -151,6 +151,12 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
     checklist_done = models.JSONField(default=dict, blank=True, editable=False)  # {stage id: [items]}
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("created by"))
+    # Copies of the customer's owner, pool and recycle-bin state, kept by database triggers
+    # (openfunnel.sales.customer_copy) on every write path, so that the opportunity scope ("owned in scope, or
+    # on a customer the actor sees") and "not on a deleted customer" are conditions on this table alone.
+    customer_owner_id = models.BigIntegerField(null=True, editable=False)
+    customer_pool_id = models.BigIntegerField(null=True, editable=False)
+    customer_deleted = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -160,6 +166,15 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
             models.Index(fields=["owner", "status", "stage"], name="opp_owner_status_stage"),
             models.Index(fields=["pipeline", "stage", "status"], name="opp_pipeline_stage_status"),
             models.Index(fields=["status", "expected_close_date"], name="opp_status_close_date"),
+            models.Index(fields=["customer_owner_id", "-id"], name="opp_customer_owner"),
+            models.Index(fields=["customer_pool_id"], name="opp_pool_customer",
+                         condition=models.Q(customer_owner_id__isnull=True)),
+            # the kanban: a stage's live rows (and a closed stage's recent ones) with every column its totals,
+            # card ranking and scope read, so the board is an index-only scan whatever the scope
+            models.Index(fields=["pipeline", "stage", "closed_at"], name="opp_board",
+                         include=["owner", "customer_owner_id", "customer_pool_id", "customer", "amount",
+                                  "probability", "expected_close_date", "id"],
+                         condition=models.Q(deleted_at__isnull=True, customer_deleted=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(probability__lte=100), name="opp_probability_max_100"),

@@ -26,7 +26,7 @@ from openfunnel.accounts.scope import can_see_owner, has_perm, request_cached, v
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.customers.models import Customer
-from openfunnel.customers.selectors import customer_in_scope, customer_scope_q, scope_refs
+from openfunnel.customers.selectors import customer_in_scope, scope_refs
 from openfunnel.sales.models import (
     LostReason,
     Opportunity,
@@ -92,72 +92,36 @@ def lost_reason_get(*, id: Any) -> LostReason:
 
 # --- opportunities ---------------------------------------------------------------------------------------
 
-# A scope owning at most this many customers has them listed by id in the opportunity scope (see below).
-SMALL_SCOPE_CUSTOMERS = 2000
-
-
-def _owned_customer_ids(actor: Any, owner_ids: list[int]) -> list[int] | None:
-    """The customers owned within a small scope (a rep's, a team's), or None for a large one."""
-    def compute() -> list[int] | None:
-        rows = list(Customer.objects.filter(owner_id__in=owner_ids).order_by()
-                    .values_list("id", flat=True)[: SMALL_SCOPE_CUSTOMERS + 1])
-        return None if len(rows) > SMALL_SCOPE_CUSTOMERS else sorted(rows)
-
-    return request_cached(actor, "owned_customer_ids", compute)
-
-
-def opportunity_scope_q(actor: Any, prefix: str = "", *, whole_scope: bool = False) -> Q:
-    """Opportunities the actor sees: owned within the role's scope, shared with the actor, or on a
-    customer the actor sees (its owner is in scope, it is shared with the actor, or it is in a member pool
-    that shows its history).
-
-    How the customer condition is written decides the plan on PostgreSQL. For a small scope the customers
-    are listed by id, so that every branch is an index scan of the opportunities (an OR with a condition
-    on the joined customer would make it walk all opportunities newest first, ~14,000 rows for a rep's
-    first page). For a large scope (a manager's) that walk is the fast plan: a quarter of the rows match.
-    A caller that reads the whole scope (`whole_scope`: the kanban's totals) gets the customers as a semi-join
-    instead: PostgreSQL hashes the scope's customer ids once and tests each opportunity, where the join ORed
-    with the owner made it hash-join a scan of every customer (team kanban totals 300 → 140 ms); a first page
-    would pay for that hash (manager list 42 → 100 ms).
-    """
+def opportunity_scope_q(actor: Any) -> Q:
+    """Opportunities the actor sees: owned within the role's scope, shared with the actor, or on a customer
+    the actor sees (its owner is in scope, it is shared with the actor, or it is in a member pool that shows
+    its history). The customer's owner and pool are read from the opportunity's own copy of them
+    (sales.customer_copy), so every branch is a condition on this table: an OR of index scans for a small
+    scope, a filter on the board's covering index for a large one."""
     ids = visible_owner_ids(actor)
     if ids is None:
         return Q()  # careful: Q() | x == x, so "everything" must return early
     shared = request_cached(actor, "shared_opportunity_ids", lambda: sorted(
         OpportunityShare.objects.filter(user_id=actor.pk).values_list("opportunity_id", flat=True)))
-    q = Q(**{f"{prefix}owner_id__in": ids})
-    if shared:
-        q |= Q(**{f"{prefix}id__in": shared})
-    owned = _owned_customer_ids(actor, ids)
-    if owned is None:
-        if not whole_scope:
-            return q | customer_scope_q(actor, prefix=f"{prefix}customer__")
-        from openfunnel.customers.models import Customer
-
-        return q | Q(**{f"{prefix}customer_id__in": Customer.objects.filter(customer_scope_q(actor)).values("id")})
     refs = scope_refs(actor)
-    customers = sorted(set(owned) | set(refs.shared))
-    if customers:
-        q |= Q(**{f"{prefix}customer_id__in": customers})
+    q = Q(owner_id__in=ids) | Q(customer_owner_id__in=ids)
+    if shared:
+        q |= Q(id__in=shared)
+    if refs.shared:
+        q |= Q(customer_id__in=refs.shared)
     if refs.history_pools:
-        q |= Q(**{f"{prefix}customer__owner_id__isnull": True, f"{prefix}customer__pool_id__in": refs.history_pools})
+        q |= Q(customer_owner_id__isnull=True, customer_pool_id__in=refs.history_pools)
     return q
 
 
 def live_customer_q() -> Q:
-    """Opportunities whose customer is not in the recycle bin. The deleted customers are few and read through a
-    partial index (customers' customer_deleted_ids), so this is a NOT IN of a small hashed list: a join to every
-    opportunity's customer made the count of a rep's 1,000 opportunities 1,000 primary-key lookups."""
-    from openfunnel.customers.models import Customer
-
-    return ~Q(customer_id__in=Customer.objects.filter(deleted_at__isnull=False).values("id"))
+    """Opportunities whose customer is not in the recycle bin (the opportunity's copy of it)."""
+    return Q(customer_deleted=False)
 
 
-def opportunities_visible_to(actor: Any, *, whole_scope: bool = False) -> QuerySet[Opportunity]:
-    """Every opportunity the actor may see (neither it nor its customer deleted), with what lists and cards show.
-    `whole_scope`: the caller reads all of them, not a first page (see opportunity_scope_q)."""
-    return (Opportunity.objects.filter(opportunity_scope_q(actor, whole_scope=whole_scope), live_customer_q(),
-                                       deleted_at__isnull=True)
+def opportunities_visible_to(actor: Any) -> QuerySet[Opportunity]:
+    """Every opportunity the actor may see (neither it nor its customer deleted), with what lists and cards show."""
+    return (Opportunity.objects.filter(opportunity_scope_q(actor), live_customer_q(), deleted_at__isnull=True)
             .select_related("customer", "owner", "stage", "pipeline", "lost_reason"))
 
 
@@ -272,13 +236,14 @@ class Column:
     amount: Decimal = ZERO
     weighted: Decimal = ZERO
     cards: list[Opportunity] = field(default_factory=list)
+    next_url: str = ""      # where the column's further cards load from (set by the view)
 
     @property
     def more(self) -> int:
         return max(self.count - len(self.cards), 0)
 
 
-def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 30,
+def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 10,
                   closed_since: dt.datetime | None = None) -> list[Column]:
     """Kanban columns of `pipeline` for an already scoped and filtered queryset, in two queries: the count,
     amount and weighted amount per stage with the ids of the first `cap` cards of every column (a ROW_NUMBER
@@ -289,16 +254,37 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
     """
     stages = [s for s in pipeline.stages.all() if s.is_active]
     columns = {s.pk: Column(stage=s) for s in stages}
-    rows = queryset.filter(pipeline=pipeline, stage_id__in=list(columns)).order_by()
-    if closed_since is not None:
-        open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
-        rows = rows.filter(Q(stage_id__in=open_ids) | Q(closed_at__gte=closed_since))
-    ranks = _tally_and_rank(rows, columns, cap)
+    if not columns:
+        return []
+    ranks = _tally_and_rank(_board_rows(pipeline, stages, queryset, closed_since), columns, cap)
     cards = sorted(queryset.filter(pk__in=list(ranks)).select_related("customer", "owner", "stage"),
                    key=lambda card: (card.stage_id, ranks[card.pk])) if ranks else []
     for card in cards:
         columns[card.stage_id].cards.append(card)
     return [columns[s.pk] for s in stages]
+
+
+def board_cards(*, pipeline: Pipeline, stage: Stage, queryset: QuerySet[Opportunity], offset: int, limit: int,
+                closed_since: dt.datetime | None = None) -> list[Opportunity]:
+    """A further slice of one column's cards, in the board's order (the column loads them as it scrolls)."""
+    rows = _board_rows(pipeline, [stage], queryset, closed_since)
+    return list(rows.select_related("customer", "owner", "stage").order_by(*BOARD_ORDER)[offset:offset + limit])
+
+
+BOARD_ORDER = (F("closed_at").desc(nulls_last=True), F("expected_close_date").asc(nulls_last=True), F("id").desc())
+
+
+def _board_rows(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[Opportunity],
+                closed_since: dt.datetime | None) -> QuerySet[Opportunity]:
+    """The board's rows of these stages: open stages whole, closed stages since `closed_since`. Written as
+    conditions the board's index (pipeline, stage, closed_at) reads as ranges, each part on its own."""
+    rows = queryset.filter(pipeline=pipeline).order_by()
+    open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
+    closed_ids = [s.pk for s in stages if s.kind != Stage.Kind.OPEN]
+    if closed_since is None or not closed_ids:
+        return rows.filter(stage_id__in=open_ids + closed_ids)
+    closed = Q(stage_id__in=closed_ids, closed_at__gte=closed_since)
+    return rows.filter(Q(stage_id__in=open_ids) | closed if open_ids else closed)
 
 
 def _tally_and_rank(rows: QuerySet[Opportunity], columns: dict[int, Column], cap: int) -> dict[int, int]:

@@ -6,6 +6,7 @@ from openfunnel.sales import api, views
 app_name = "sales"
 urlpatterns = [
     path("opportunities/", views.board, name="board"),
+    path("opportunities/board/cards/", views.board_cards, name="board_cards"),
     path("opportunities/list/", views.opportunity_list, name="list"),
     path("opportunities/overdue/", views.overdue_report, name="overdue_report"),
     path("opportunities/new/", views.opportunity_create, name="create"),

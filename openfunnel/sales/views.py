@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -18,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from openfunnel.accounts.scope import has_perm, require_perm
 from openfunnel.audit.verbs import verb_label
-from openfunnel.core.errors import DomainError, ValidationFailed
+from openfunnel.core.api import parse_id
+from openfunnel.core.errors import DomainError, NotFound, ValidationFailed
 from openfunnel.core.forms import apply_domain_error
 from openfunnel.sales import selectors, services
 from openfunnel.sales.api import attachment_response
@@ -44,7 +46,9 @@ from openfunnel.web.choices import lighten_form, reference_cached
 from openfunnel.web.forms import render_form, submit_form
 from openfunnel.web.listing import Column, ListPage
 
-BOARD_CAP = 30
+BOARD_CAP = 10          # cards per column in the board's first answer; the rest load as the column scrolls
+BOARD_STEP = 20         # cards per further load
+MAX_CARD_OFFSET = 500   # past it a column links to the list instead
 CLOSED_DAYS = 90
 
 
@@ -68,37 +72,94 @@ def _decorate(cards: list[Opportunity], now: Any) -> None:
         card.overdue = card.is_open and card.expected_close_date is not None and card.expected_close_date < today
 
 
-@login_required
-def board(request: HttpRequest) -> HttpResponse:
+@dataclass
+class BoardView:
+    """What the board and its column loader share: the pipeline, the filters and the rows they select."""
+    pipeline: Any
+    pipelines: list[Any]
+    filterset: BoardFilter
+    queryset: Any
+    closed_since: dt.datetime | None
+    now: dt.datetime
+
+
+def _board_view(request: HttpRequest) -> BoardView:
     actor = request.user
     # the same for everyone (pipelines_visible_to does not depend on the actor): kept with the reference data
     pipelines = reference_cached(actor, "board-pipelines",
                                  lambda: list(selectors.pipelines_visible_to(actor, active_only=True)))
     wanted = request.GET.get("pipeline", "")
     pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or (pipelines[0] if pipelines else None)
-    visible = selectors.opportunities_visible_to(actor, whole_scope=True)  # the totals read all of it
+    visible = selectors.opportunities_visible_to(actor)
     filterset = BoardFilter(request.GET or None, queryset=visible, request=request)
     lighten_form(filterset.form, actor, default_picker="scope")
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else visible
+    valid = filterset.is_bound and filterset.is_valid()
     now = timezone.now()
     # Won and lost columns: the deals closed in the chosen close period, else in the last CLOSED_DAYS days.
-    dated = filterset.is_bound and filterset.is_valid() and any(
-        filterset.form.cleaned_data.get(name) for name in ("period", "close_from", "close_to"))
-    closed_since = None if dated else now - dt.timedelta(days=CLOSED_DAYS)
-    columns = (selectors.board_columns(pipeline=pipeline, queryset=queryset, cap=BOARD_CAP, closed_since=closed_since)
-               if pipeline else [])
+    dated = valid and any(filterset.form.cleaned_data.get(name) for name in ("period", "close_from", "close_to"))
+    return BoardView(pipeline=pipeline, pipelines=pipelines, filterset=filterset,
+                     queryset=filterset.qs if valid else visible,
+                     closed_since=None if dated else now - dt.timedelta(days=CLOSED_DAYS), now=now)
+
+
+def _board_params(request: HttpRequest, view: BoardView) -> dict[str, Any]:
+    params = {k: v for k, v in request.GET.items() if k in view.filterset.filters and v}
+    return {**params, "pipeline": getattr(view.pipeline, "pk", "")}
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    actor = request.user
+    view = _board_view(request)
+    pipeline = view.pipeline
+    columns = (selectors.board_columns(pipeline=pipeline, queryset=view.queryset, cap=BOARD_CAP,
+                                       closed_since=view.closed_since) if pipeline else [])
+    params = _board_params(request, view)
+    cards_base = reverse("sales:board_cards") + "?" + urlencode(params)
     for column in columns:
-        _decorate(column.cards, now)
-    params = {k: v for k, v in request.GET.items() if k in filterset.filters and v}
-    more_base = reverse("sales:list") + "?" + urlencode({**params, "pipeline": getattr(pipeline, "pk", "")})
-    context = {"title": _("Opportunities"), "pipelines": pipelines, "pipeline": pipeline, "columns": columns,
-               "filterset": filterset, "totals": selectors.board_totals(columns), "more_base": more_base,
-               "can_edit": has_perm(actor, "opportunities.edit"), "cap": BOARD_CAP,
-               "closed_days": CLOSED_DAYS if closed_since is not None else None,
+        _decorate(column.cards, view.now)
+        if column.more:
+            column.next_url = f"{cards_base}&{urlencode({'stage': column.stage.pk, 'offset': len(column.cards)})}"
+    context = {"title": _("Opportunities"), "pipelines": view.pipelines, "pipeline": pipeline, "columns": columns,
+               "filterset": view.filterset, "totals": selectors.board_totals(columns),
+               "more_base": reverse("sales:list") + "?" + urlencode(params),
+               "can_edit": has_perm(actor, "opportunities.edit"),
+               "closed_days": CLOSED_DAYS if view.closed_since is not None else None,
                "board_url": request.get_full_path()}
     if _htmx(request) and request.GET.get("fragment") == "board":
         return render(request, "sales/_board.html", context)
     return render(request, "sales/board.html", context)
+
+
+@login_required
+def board_cards(request: HttpRequest) -> HttpResponse:
+    """The next cards of one column, asked for as the column scrolls to its end (or its "more" button)."""
+    view = _board_view(request)
+    try:
+        stage_id = parse_id(request.GET.get("stage"))
+    except NotFound:
+        raise Http404 from None
+    stage = next((s for s in view.pipeline.stages.all() if s.pk == stage_id and s.is_active),
+                 None) if view.pipeline else None
+    if stage is None:
+        raise Http404
+    try:
+        offset = min(max(int(request.GET.get("offset", "")), 0), MAX_CARD_OFFSET)
+    except ValueError:
+        offset = 0
+    cards = selectors.board_cards(pipeline=view.pipeline, stage=stage, queryset=view.queryset, offset=offset,
+                                  limit=BOARD_STEP + 1, closed_since=view.closed_since)
+    more = len(cards) > BOARD_STEP
+    cards = cards[:BOARD_STEP]
+    _decorate(cards, view.now)
+    params = {**_board_params(request, view), "stage": stage.pk}
+    following = offset + len(cards)
+    next_url = (reverse("sales:board_cards") + "?" + urlencode({**params, "offset": following})
+                if more and following < MAX_CARD_OFFSET else "")
+    return render(request, "sales/_board_cards.html", {
+        "cards": cards, "can_edit": has_perm(request.user, "opportunities.edit"), "stage": stage,
+        "next_url": next_url,
+        "list_url": reverse("sales:list") + "?" + urlencode(params) if more and not next_url else ""})
 
 
 # --- list and report -------------------------------------------------------------------------------------

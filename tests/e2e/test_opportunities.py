@@ -142,3 +142,27 @@ def test_win_a_deal_and_lose_another_with_a_reason(page, login, sales, screensho
     assert doomed.status == Opportunity.Status.LOST
     assert doomed.lost_reason == LostReason.objects.get(name="选择竞争对手")
     assert doomed.stage.kind == "lost"
+
+
+def test_a_long_column_loads_its_further_cards_as_it_scrolls_and_they_drag(page, login, sales, screenshot):
+    p, stages = sales["p"], sales["stages"]
+    first, contact_stage = stages["取得销售机会"], stages["初次接触"]
+    for n in range(25):
+        opportunity_create(actor=p.alice, customer=sales["customer"], name=f"批量商机 {n:02}",
+                           pipeline=sales["standard"], amount=Decimal(1000 + n))
+    login(p.alice)
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/opportunities/")
+    column = page.get_by_test_id(f"stage-{first.pk}")
+    cards = column.locator("article.kanban-card")
+    expect(cards).to_have_count(10)
+    page.get_by_test_id(f"stage-{first.pk}-load").scroll_into_view_if_needed()
+    expect(cards).to_have_count(25)     # 10 + 15: the loader asked once more and found the end
+    expect(page.get_by_test_id(f"stage-{first.pk}-load")).to_have_count(0)
+    late = cards.nth(10)    # the first card of the loaded part, near enough to the next column to drag
+    late_id = int(late.get_attribute("data-id"))
+    screenshot("kanban-long-column")
+    with page.expect_response(lambda r: r.url.endswith(f"/opportunities/{late_id}/move/")) as moved:
+        _drag(page, late, page.locator(f"[data-kanban-cards][data-stage='{contact_stage.pk}']"))
+    assert moved.value.status == 204
+    expect(page.get_by_test_id(f"stage-{contact_stage.pk}-count")).to_have_text("1")
+    assert Opportunity.objects.get(pk=late_id).stage_id == contact_stage.pk

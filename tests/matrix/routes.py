@@ -356,6 +356,8 @@ COLLECTION_ROUTES: dict[str, CollectionRoute] = {
     "api:opportunity-list": C("opportunity", complete=True),
     "api:opportunity-overdue-report": C("opportunity", complete=True, id_field="opportunities"),
     "sales:board": C("opportunity", complete=True),
+    "sales:board_cards": C("opportunity", complete=True,
+                           query=lambda rec: {"stage": rec["opportunity"].stage_id, "offset": 0}),
     "sales:list": C("opportunity", complete=True),
     "sales:overdue_report": C("opportunity", complete=True),
     "sales:create": C(),

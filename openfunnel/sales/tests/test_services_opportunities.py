@@ -262,8 +262,7 @@ def test_opportunities_of_a_deleted_customer_are_hidden(world):
         opportunity_get(actor=world.p.admin, id=opp.pk)
 
 
-@pytest.mark.parametrize("whole_scope", [False, True])
-def test_a_large_scope_sees_the_same_opportunities_whichever_way_it_is_written(world, monkeypatch, whole_scope):
+def test_the_scope_follows_the_customer_through_its_copy_on_the_opportunity(world):
     from openfunnel.customers.models import Customer
     from openfunnel.customers.services import customer_share
     from openfunnel.sales import selectors
@@ -277,11 +276,8 @@ def test_a_large_scope_sees_the_same_opportunities_whichever_way_it_is_written(w
     customer_share(actor=world.p.carol, customer=world.carol_customer, user=world.p.manager)
 
     def seen(actor):
-        return set(selectors.opportunities_visible_to(actor, whole_scope=whole_scope).values_list("pk", flat=True))
+        return set(selectors.opportunities_visible_to(actor).values_list("pk", flat=True))
 
-    small = seen(world.p.manager)
-    monkeypatch.setattr(selectors, "SMALL_SCOPE_CUSTOMERS", 0)   # every scope is "large" now
     large = seen(world.p.manager)
-    assert large == small
     assert {mine.pk, on_my_customer.pk, elsewhere.pk, shared_customer_opp.pk} <= large and gone.pk not in large
     assert on_my_customer.pk in seen(world.p.alice) and elsewhere.pk not in seen(world.p.alice)

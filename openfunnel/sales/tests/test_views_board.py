@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from openfunnel.sales import selectors
 from openfunnel.sales.models import Opportunity, StageChange
 
 
@@ -64,8 +65,41 @@ def test_board_is_a_constant_number_of_queries_and_caps_columns(world, web_as):
     assert len(many.captured_queries) == len(few.captured_queries)  # no per-card queries
     html = page.content.decode()
     assert re.search(rf'data-testid="stage-{first.pk}-count">76<', html)
-    assert html.count('<article class="kanban-card') == 60  # 30 per column
+    assert html.count('<article class="kanban-card') == 20  # 10 per column, the rest as the column scrolls
     assert f'data-testid="stage-{first.pk}-more"' in html
+
+
+def _card_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<article class="kanban-card[^"]*" data-testid="opp-(\d+)"', html)]
+
+
+def test_a_column_loads_the_rest_of_its_cards_in_order_as_it_scrolls(world, web_as):
+    first = world.stage("取得销售机会")
+    world.opp()
+    template = Opportunity.objects.get()
+    Opportunity.objects.bulk_create([
+        Opportunity(name=f"批量 {i}", customer=template.customer, owner=template.owner, pipeline=template.pipeline,
+                    stage=first, amount=Decimal(i), probability=5,
+                    expected_close_date=dt.date(2026, 1, 1) + dt.timedelta(days=i % 40)) for i in range(44)])
+    browser = web_as(world.p.alice)
+    html = browser.get("/opportunities/").content.decode()
+    seen = _card_ids(html)
+    url = re.search(rf'hx-get="([^"]+)"[^>]*data-testid="stage-{first.pk}-load"', html).group(1).replace("&amp;", "&")
+    while url:
+        part = browser.get(url, HTTP_HX_REQUEST="true")
+        assert part.status_code == 200 and b"<html" not in part.content
+        text = part.content.decode()
+        seen += _card_ids(text)
+        found = re.search(r'hx-get="([^"]+)"', text)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    expected = list(Opportunity.objects.filter(stage=first).order_by(*selectors.BOARD_ORDER).values_list("pk", flat=True))
+    assert seen == expected and len(seen) == 45
+    # another rep's scope gets none of them; a stage not on the board and nonsense answer 404, no 500
+    other = web_as(world.p.bob).get(f"/opportunities/board/cards/?stage={first.pk}&offset=0")
+    assert other.status_code == 200 and _card_ids(other.content.decode()) == []
+    assert browser.get(f"/opportunities/board/cards/?stage={first.pk}&offset=abc").status_code == 200
+    for query in ("", "?stage=abc", "?stage=999999", f"?stage={first.pk}&pipeline={world.renewal.pk}"):
+        assert browser.get(f"/opportunities/board/cards/{query}").status_code == 404
 
 
 def test_board_fragment_for_refresh(world, web_as):
