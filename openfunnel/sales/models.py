@@ -169,11 +169,12 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
             models.Index(fields=["customer_owner_id", "-id"], name="opp_customer_owner"),
             models.Index(fields=["customer_pool_id"], name="opp_pool_customer",
                          condition=models.Q(customer_owner_id__isnull=True)),
-            # the kanban: a stage's live rows (and a closed stage's recent ones) with every column its totals,
-            # card ranking and scope read, so the board is an index-only scan whatever the scope
-            models.Index(fields=["pipeline", "stage", "closed_at"], name="opp_board",
+            # the kanban: a column's live rows in the board's order (sales.selectors.BOARD_ORDER; a closed
+            # stage's recent ones first) with every column its totals and scope read, so the totals are an
+            # index-only scan and a column's first cards an ordered read that stops at the cap
+            models.Index(fields=["pipeline", "stage", "-closed_at", "expected_close_date", "-id"], name="opp_board",
                          include=["owner", "customer_owner_id", "customer_pool_id", "customer", "amount",
-                                  "probability", "expected_close_date", "id"],
+                                  "probability"],
                          condition=models.Q(deleted_at__isnull=True, customer_deleted=False)),
         ]
         constraints = [

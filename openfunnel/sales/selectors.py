@@ -246,8 +246,8 @@ class Column:
 def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 10,
                   closed_since: dt.datetime | None = None) -> list[Column]:
     """Kanban columns of `pipeline` for an already scoped and filtered queryset, in two queries: the count,
-    amount and weighted amount per stage with the ids of the first `cap` cards of every column (a ROW_NUMBER
-    window per stage), both over one pass of the narrow rows; then those cards with their names.
+    amount and weighted amount per stage with the ids of the first `cap` cards of every column; then those
+    cards with their names.
 
     `closed_since` keeps the won and lost columns to the deals closed since then: a team's three years of
     closed deals would otherwise be counted and ranked on every view of the board.
@@ -256,9 +256,9 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
     columns = {s.pk: Column(stage=s) for s in stages}
     if not columns:
         return []
-    ranks = _tally_and_rank(_board_rows(pipeline, stages, queryset, closed_since), columns, cap)
-    cards = sorted(queryset.filter(pk__in=list(ranks)).select_related("customer", "owner", "stage"),
-                   key=lambda card: (card.stage_id, ranks[card.pk])) if ranks else []
+    first = _tally_and_pick(pipeline, stages, queryset, closed_since, columns, cap)
+    cards = sorted(queryset.filter(pk__in=first).select_related("customer", "owner", "stage"),
+                   key=board_sort_key) if first else []
     for card in cards:
         columns[card.stage_id].cards.append(card)
     return [columns[s.pk] for s in stages]
@@ -267,53 +267,71 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
 def board_cards(*, pipeline: Pipeline, stage: Stage, queryset: QuerySet[Opportunity], offset: int, limit: int,
                 closed_since: dt.datetime | None = None) -> list[Opportunity]:
     """A further slice of one column's cards, in the board's order (the column loads them as it scrolls)."""
-    rows = _board_rows(pipeline, [stage], queryset, closed_since)
+    rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
     return list(rows.select_related("customer", "owner", "stage").order_by(*BOARD_ORDER)[offset:offset + limit])
 
 
-BOARD_ORDER = (F("closed_at").desc(nulls_last=True), F("expected_close_date").asc(nulls_last=True), F("id").desc())
+# A column's order: the latest closed first (a closed stage), then the nearest expected close date, then the
+# newest. Within one stage closed_at is either always set (won, lost) or never (open), so this is the order of
+# the board's index (pipeline, stage, -closed_at, expected_close_date, -id) on both databases.
+BOARD_ORDER = (F("closed_at").desc(), F("expected_close_date").asc(nulls_last=True), F("id").desc())
 
 
-def _board_rows(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[Opportunity],
+def board_sort_key(card: Opportunity) -> tuple[Any, ...]:
+    """BOARD_ORDER in Python, for cards fetched by id."""
+    closed = card.closed_at.timestamp() if card.closed_at else 0.0
+    expected = card.expected_close_date.toordinal() if card.expected_close_date else dt.date.max.toordinal()
+    return (card.stage_id, -closed, expected, -card.pk)
+
+
+def _stage_rows(pipeline: Pipeline, stage_ids: Any, closed: bool, queryset: QuerySet[Opportunity],
                 closed_since: dt.datetime | None) -> QuerySet[Opportunity]:
-    """The board's rows of these stages: open stages whole, closed stages since `closed_since`. Written as
-    conditions the board's index (pipeline, stage, closed_at) reads as ranges, each part on its own."""
+    """The board's rows of a stage (or of stages of one kind): open stages whole, closed ones since
+    `closed_since` — each a range of the board's index."""
     rows = queryset.filter(pipeline=pipeline).order_by()
-    open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
-    closed_ids = [s.pk for s in stages if s.kind != Stage.Kind.OPEN]
-    if closed_since is None or not closed_ids:
-        return rows.filter(stage_id__in=open_ids + closed_ids)
-    closed = Q(stage_id__in=closed_ids, closed_at__gte=closed_since)
-    return rows.filter(Q(stage_id__in=open_ids) | closed if open_ids else closed)
+    rows = rows.filter(stage_id__in=stage_ids) if isinstance(stage_ids, list) else rows.filter(stage_id=stage_ids)
+    return rows.filter(closed_at__gte=closed_since) if closed and closed_since is not None else rows
 
 
-def _tally_and_rank(rows: QuerySet[Opportunity], columns: dict[int, Column], cap: int) -> dict[int, int]:
-    """Fills each column's count, amount and weighted amount, and returns {id: rank} of the first `cap` cards
-    of every stage — from one pass over the scoped rows (a CTE read twice), where two queries each read them."""
-    narrow = rows.annotate(board_weighted=weighted_expression()).values_list(
-        "id", "stage_id", "amount", "closed_at", "expected_close_date", "board_weighted")
-    sql, params = narrow.query.sql_with_params()
-    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
-    ranks: dict[int, int] = {}
+def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[Opportunity],
+                    closed_since: dt.datetime | None, columns: dict[int, Column], cap: int) -> list[int]:
+    """Fills each column's count, amount and weighted amount, and returns the ids of the first `cap` cards of
+    every column, in one statement: the totals over the open stages and over the closed stages' recent rows
+    (two index ranges), then per column its first rows in the index's order, which stops at the cap — where
+    ranking every row of the scope meant sorting a team's 75,000 rows."""
+    parts: list[tuple[str, list[Any]]] = []
+    for closed in (False, True):
+        ids = [s.pk for s in stages if (s.kind != Stage.Kind.OPEN) == closed]
+        if ids:
+            rows = _stage_rows(pipeline, ids, closed, queryset, closed_since)
+            parts.append(_sql(rows.annotate(board_weighted=weighted_expression())
+                              .values_list("stage_id", "amount", "board_weighted")))
+    totals = " UNION ALL ".join(f"SELECT * FROM ({sql}) part{n}" for n, (sql, _p) in enumerate(parts))
+    statement = [f"SELECT stage_id, COUNT(*), SUM(amount), SUM(board_weighted), NULL FROM ({totals}) t GROUP BY stage_id"]
+    params = [value for _sql_text, part_params in parts for value in part_params]
+    for n, stage in enumerate(stages):
+        rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
+        sql, part_params = _sql(rows.order_by(*BOARD_ORDER).values_list("stage_id", "id")[:cap])
+        statement.append(f"SELECT stage_id, NULL, NULL, NULL, id FROM ({sql}) first{n}")
+        params += part_params
+    first: list[int] = []
+    cent = Decimal("0.01")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH s (id, stage_id, amount, closed_at, expected_close_date, weighted) AS {materialized}({sql}) "
-            "SELECT stage_id, COUNT(*), SUM(amount), SUM(weighted), NULL, NULL FROM s GROUP BY stage_id "
-            "UNION ALL SELECT stage_id, NULL, NULL, NULL, id, card FROM (SELECT id, stage_id, ROW_NUMBER() OVER "
-            "(PARTITION BY stage_id ORDER BY closed_at DESC NULLS LAST, expected_close_date ASC NULLS LAST, "
-            "id DESC) AS card FROM s) ranked WHERE card <= %s",
-            [*params, cap],
-        )
-        cent = Decimal("0.01")
-        for stage_id, count, amount, weighted, card_id, card in cursor.fetchall():
+        cursor.execute(" UNION ALL ".join(statement), params)
+        for stage_id, count, amount, weighted, card_id in cursor.fetchall():
             if card_id is None:
                 column = columns[stage_id]
                 column.count = count
                 column.amount = Decimal(str(amount or 0)).quantize(cent)
                 column.weighted = Decimal(str(weighted or 0)).quantize(cent)
             else:
-                ranks[card_id] = card
-    return ranks
+                first.append(card_id)
+    return first
 
 
 def board_totals(columns: list[Column]) -> dict[str, Any]:

@@ -66,7 +66,11 @@ def _refresh() -> HttpResponse:
 
 def _decorate(cards: list[Opportunity], now: Any) -> None:
     today = timezone.localdate(now)
+    # a board shows up to a hundred cards: their two links are formatted from one reverse each
+    detail, move = reverse("sales:detail", args=[0]), reverse("sales:move", args=[0])
     for card in cards:
+        card.detail_url = detail.replace("/0/", f"/{card.pk}/")
+        card.move_url = move.replace("/0/", f"/{card.pk}/")
         card.days = card.days_in_stage(now)
         card.stalled = card.is_open and card.stage.max_days is not None and card.days > card.stage.max_days
         card.overdue = card.is_open and card.expected_close_date is not None and card.expected_close_date < today

@@ -48,6 +48,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(condition=models.Q(('customer_deleted', False), ('deleted_at__isnull', True)), fields=['pipeline', 'stage', 'closed_at'], include=('owner', 'customer_owner_id', 'customer_pool_id', 'customer', 'amount', 'probability', 'expected_close_date', 'id'), name='opp_board'),
+            index=models.Index(condition=models.Q(('customer_deleted', False), ('deleted_at__isnull', True)), fields=['pipeline', 'stage', '-closed_at', 'expected_close_date', '-id'], include=('owner', 'customer_owner_id', 'customer_pool_id', 'customer', 'amount', 'probability'), name='opp_board'),
         ),
     ]
