@@ -101,8 +101,8 @@ def _run_clients(work: list[Callable[[], Any]], parallel: bool) -> tuple[float, 
             cpu = time.process_time()
             result = work[index]()
             answers.put((index, None, time.process_time() - cpu, result))
-        except BaseException:  # noqa: BLE001 - reported by the parent, with the other clients' results
-            answers.put((index, traceback.format_exc(limit=5), 0.0, None))
+        except BaseException as error:  # reported by the parent, with the other clients' results
+            answers.put((index, "".join(traceback.format_exception(error, limit=5)), 0.0, None))
         finally:
             connections.close_all()
 

@@ -122,7 +122,7 @@ def test_no_owned_customer_is_due_when_the_generation_ends(company: Any) -> None
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_claims_and_the_job_on_committed_data_use_parallel_connections() -> None:
-    """On PostgreSQL the eight clients are threads with their own connections (the test suite's other runs
+    """On PostgreSQL the eight clients are processes with their own connections (the test suite's other runs
     sit inside one transaction, where the clients take turns); the race still has one winner per customer."""
     from django.db import connection
 
@@ -138,6 +138,7 @@ def test_claims_and_the_job_on_committed_data_use_parallel_connections() -> None
     claims = OPERATIONS["pool.claim"].runner(ctx, 1, 1)
     assert "error" not in claims, claims["error"]
     assert claims["parallel"] is True and claims["contention"]["passed"] is True
+    assert claims["client_kind"] in ("processes", "threads")
     job = OPERATIONS["jobs.reclaim"].runner(ctx, 1, 1)
     assert "error" not in job, job["error"]
     assert job["reclaimed"] == job["due"] >= 1
