@@ -39,7 +39,11 @@ from openfunnel.web.listing import Column, ListPage
 
 
 def _tags(customer: Customer) -> Any:
-    return format_html_join(" ", '<span class="badge">{}</span>', ((t.name,) for t in customer.tags.all()))
+    # The list prefetches the tags: read them without building a related manager for every row.
+    tags = getattr(customer, "_prefetched_objects_cache", {}).get("tags")
+    if tags is None:
+        tags = customer.tags.all()
+    return format_html_join(" ", '<span class="badge">{}</span>', ((t.name,) for t in tags))
 
 
 def _owner(customer: Customer) -> Any:
