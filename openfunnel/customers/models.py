@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import CompanySize, Industry, Source
+from openfunnel.core.links import pk_url
 from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
 
 
@@ -141,7 +141,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:detail", args=[self.pk])
+        return pk_url("customers:detail", self.pk)
 
 
 class CustomerShare(models.Model):
@@ -195,7 +195,7 @@ class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:contact_detail", args=[self.pk])
+        return pk_url("customers:contact_detail", self.pk)
 
 
 class DedupSettings(models.Model):

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import Source
+from openfunnel.core.links import pk_url
 from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
 
 
@@ -41,7 +41,7 @@ class Campaign(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("leads:campaign_detail", args=[self.pk])
+        return pk_url("leads:campaign_detail", self.pk)
 
 
 class Lead(TimeStampedModel, SoftDeleteModel, VersionedModel):
@@ -90,7 +90,7 @@ class Lead(TimeStampedModel, SoftDeleteModel, VersionedModel):
         return self.company
 
     def get_absolute_url(self) -> str:
-        return reverse("leads:detail", args=[self.pk])
+        return pk_url("leads:detail", self.pk)
 
     @property
     def is_converted(self) -> bool:
