@@ -204,7 +204,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
     @extend_schema(request=ClaimInput, responses=CustomerSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def claim(self, request: Request, pk: Any = None) -> Response:
-        pool = selectors.pool_get(actor=request.user, id=pk)
+        pool = selectors.pool_get(actor=request.user, id=pk, related=False)
         data = self.input(ClaimInput)
         if ("lead" in data) == ("customer" in data):
             raise ValidationFailed(fields={"customer": [_("Give either a customer or a lead.")]})

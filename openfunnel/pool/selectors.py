@@ -99,9 +99,13 @@ def pool_list(*, actor: Any) -> QuerySet[Pool]:
             .order_by("name", "id"))
 
 
-def pool_get(*, actor: Any, id: Any) -> Pool:
-    """One visible pool; NotFound when missing or when the actor is not a member (nor a pool admin)."""
-    pool = pools_visible_to(actor).select_related("reclaim_to", "exempt_stage").filter(pk=parse_id(id)).first()
+def pool_get(*, actor: Any, id: Any, related: bool = True) -> Pool:
+    """One visible pool; NotFound when missing or when the actor is not a member (nor a pool admin).
+    `related=False` leaves its reclaim target and exempt stage to be read when needed (a claim needs neither)."""
+    pools = pools_visible_to(actor)
+    if related:
+        pools = pools.select_related("reclaim_to", "exempt_stage")
+    pool = pools.filter(pk=parse_id(id)).first()
     if pool is None:
         raise NotFound()
     pool.visible_to = actor.pk   # found through the actor's visibility: the claim services need not ask again

@@ -102,7 +102,7 @@ def _render_detail(request: HttpRequest, pool: Pool, assign_form: AssignForm | N
 @login_required
 @require_POST
 def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
-    pool = selectors.pool_get(actor=request.user, id=pk)
+    pool = selectors.pool_get(actor=request.user, id=pk, related=False)
     try:
         if pool.kind == Pool.Kind.LEAD:
             lead = services.lead_claim(actor=request.user, pool=pool, lead_id=request.POST.get("lead"))
