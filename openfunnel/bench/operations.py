@@ -287,32 +287,57 @@ def my_day_sql(cursor: Any, ctx: Context, persona: str) -> None:
 
 
 def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None:
-    """The kanban of the default pipeline for a scope, in two statements: count and sums per stage, then the
-    first 10 cards of every stage, ranked once over the scope's narrow rows before the names are joined."""
-    scope, params = opportunity_scope(ctx, persona)
+    """The kanban of the default pipeline for a scope: the totals per stage from the kanban tally
+    (sales.board_tally) with the deals shared with the actor that the tally's scope leaves out, then the first
+    10 cards of every stage, each an ordered read of the board index, with their names."""
     import datetime as dt
 
     from django.utils import timezone
 
-    # the won and lost columns show the deals closed in the last 90 days (sales.views.CLOSED_DAYS)
-    where = (f"o.deleted_at IS NULL AND NOT o.customer_deleted AND o.pipeline_id = %s "
-             f"AND (o.status = 'open' OR o.closed_at >= %s) AND {scope}")
-    params = [ctx.pipeline_id, timezone.now() - dt.timedelta(days=90), *params]
+    from openfunnel.sales.board_tally import week_start
+
+    # the won and lost columns show the deals closed since the week 90 days ago began (sales.views.CLOSED_DAYS)
+    since = week_start(timezone.now() - dt.timedelta(days=90))
+    ids = ctx.owner_ids[persona]
+    pools = ctx.pool_ids.get(persona) or []
+    if ids is None:
+        tally_scope, tally_params = "1 = 1", []
+    else:
+        tally_scope = f"(t.owner_id IN ({_in(ids)}) OR t.customer_owner_id IN ({_in(ids)})"
+        tally_params = [*ids, *ids]
+        if pools:
+            tally_scope += f" OR (t.customer_owner_id IS NULL AND t.customer_pool_id IN ({_in(pools)}))"
+            tally_params += pools
+        tally_scope += ")"
+    owners, owner_params = "", []
     if department:
-        where += (f" AND o.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN "
-                  f"({_in(ctx.region_subtree)}))")
-        params += ctx.region_subtree
-    scoped = ("SELECT o.id, o.stage_id, o.amount, o.probability, o.closed_at, o.expected_close_date "
-              f"FROM sales_opportunity o WHERE {where}")
-    cursor.execute("SELECT stage_id, COUNT(*), SUM(amount), SUM(amount * probability / 100.0) "
-                   f"FROM ({scoped}) s GROUP BY stage_id", params)
+        owners = f" AND t.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN ({_in(ctx.region_subtree)}))"
+        owner_params = list(ctx.region_subtree)
+    cursor.execute("SELECT t.stage_id, SUM(t.n), SUM(t.amount), SUM(t.weighted) FROM sales_boardtally t "
+                   f"WHERE t.pipeline_id = %s AND (t.closed_week IS NULL OR t.closed_week >= %s) AND {tally_scope}"
+                   f"{owners} GROUP BY t.stage_id", [ctx.pipeline_id, since.date(), *tally_params, *owner_params])
     cursor.fetchall()
+    live = "o.deleted_at IS NULL AND NOT o.customer_deleted AND o.pipeline_id = %s"
+    shared = ctx.shared_ids.get(persona) or []
+    if ids is not None and shared:
+        extra = tally_scope.replace("t.", "o.")
+        cursor.execute(f"SELECT o.stage_id, COUNT(*), SUM(o.amount) FROM sales_opportunity o WHERE {live} "
+                       f"AND o.customer_id IN ({_in(shared)}) AND NOT {extra} GROUP BY o.stage_id",
+                       [ctx.pipeline_id, *shared, *tally_params])
+        cursor.fetchall()
+    scope, params = opportunity_scope(ctx, persona)
+    cursor.execute("SELECT id, kind FROM sales_stage WHERE pipeline_id = %s AND is_active", [ctx.pipeline_id])
+    firsts, values = [], []
+    for n, (stage_id, kind) in enumerate(cursor.fetchall()):
+        window = " AND o.closed_at >= %s" if kind != "open" else ""
+        firsts.append(f"SELECT * FROM (SELECT o.id FROM sales_opportunity o WHERE {live} AND o.stage_id = %s{window} "
+                      f"AND {scope}{owners.replace('t.', 'o.')} ORDER BY o.closed_at DESC, "
+                      f"o.expected_close_date ASC NULLS LAST, o.id DESC LIMIT 10) f{n}")
+        values += [ctx.pipeline_id, stage_id, *([since] if window else []), *params, *owner_params]
     cursor.execute(
         "SELECT o.id, o.name, o.amount, o.expected_close_date, o.closed_at, o.stage_entered_at, o.stage_id, c.name, "
-        "u.name FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY stage_id ORDER BY closed_at DESC NULLS LAST, "
-        f"expected_close_date ASC NULLS LAST, id DESC) AS card FROM ({scoped}) s) r "
-        "JOIN sales_opportunity o ON o.id = r.id JOIN customers_customer c ON c.id = o.customer_id "
-        "JOIN accounts_user u ON u.id = o.owner_id WHERE r.card <= 10 ORDER BY o.stage_id, r.card", params)
+        f"u.name FROM ({' UNION ALL '.join(firsts)}) r JOIN sales_opportunity o ON o.id = r.id "
+        "JOIN customers_customer c ON c.id = o.customer_id JOIN accounts_user u ON u.id = o.owner_id", values)
     cursor.fetchall()
 
 

@@ -32,6 +32,7 @@ SCHEDULE: list[Job] = [
     Job("opportunity_overdue", "openfunnel.sales.jobs.overdue_flags", dt.timedelta(hours=1)),
     Job("opportunity_auto_close", "openfunnel.sales.jobs.auto_close_lost", dt.timedelta(hours=1)),
     Job("opportunity_stage_sla", "openfunnel.sales.jobs.stage_sla_warnings", dt.timedelta(hours=1)),
+    Job("opportunity_board_tally", "openfunnel.sales.jobs.compact_board_tally", dt.timedelta(minutes=10)),
     Job("pool_reclaim_warnings", "openfunnel.pool.jobs.warnings_run", dt.timedelta(hours=1)),
     Job("pool_reclaim", "openfunnel.pool.jobs.reclaim_run", dt.timedelta(hours=1)),
     Job("pool_lead_reclaim_warnings", "openfunnel.pool.jobs.lead_warnings_run", dt.timedelta(hours=1)),

@@ -14,6 +14,7 @@ class SalesConfig(AppConfig):
         register()
         from django.db.models.signals import post_migrate
 
-        from openfunnel.sales.customer_copy import install_after_migrate
+        from openfunnel.sales import board_tally, customer_copy
 
-        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="sales.customer_copy")
+        post_migrate.connect(customer_copy.install_after_migrate, sender=self, dispatch_uid="sales.customer_copy")
+        post_migrate.connect(board_tally.install_after_migrate, sender=self, dispatch_uid="sales.board_tally")

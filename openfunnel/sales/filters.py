@@ -151,3 +151,21 @@ class BoardFilter(OpportunityFilter):
         for name in list(self.filters):
             if name not in BOARD_FILTERS:
                 del self.filters[name]
+
+    def tally_owner_q(self) -> Q | None:
+        """The board's filters as a condition on the kanban tally's owner column (sales.board_tally), or None
+        when a filter asks what the tally's keys cannot tell (a text, a close period, a forecast category)."""
+        if not self.is_bound:
+            return Q()
+        if not self.is_valid():
+            return Q()   # invalid filters are shown, not applied
+        applied = {name: value for name, value in self.form.cleaned_data.items() if value not in (None, "", [], ())}
+        if set(applied) - {"owner", "department"}:
+            return None
+        q = Q()
+        if "owner" in applied:
+            q &= Q(owner_id=applied["owner"].pk)
+        if "department" in applied:
+            users = get_user_model().objects.filter(department_id__in=department_subtree_ids(applied["department"].pk))
+            q &= Q(owner_id__in=users.values("id"))
+        return q

@@ -67,3 +67,10 @@ def stage_sla_warnings(now: dt.datetime) -> dict[str, Any]:
         warned += sum(services.opportunity_stage_sla_warn(opportunity_id=i, stage_id=stage.pk,
                                                           max_days=stage.max_days, now=now) for i in ids)
     return {"warned": warned}
+
+
+def compact_board_tally(now: dt.datetime) -> dict[str, Any]:
+    """Merges the kanban tally's change rows per key (sales.board_tally)."""
+    from openfunnel.sales import board_tally
+
+    return {"merged": board_tally.compact()}

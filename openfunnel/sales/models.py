@@ -210,6 +210,25 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
                 and self.expected_close_date < timezone.localdate())
 
 
+class BoardTally(models.Model):
+    """Running sums of the kanban's columns, written only by database triggers (openfunnel.sales.board_tally):
+    a row per change of plus or minus one opportunity's count, amount and weighted amount, under the keys the
+    board's scope and columns ask for; a read sums them, a job merges them."""
+
+    pipeline_id = models.BigIntegerField()
+    stage_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField()
+    customer_owner_id = models.BigIntegerField(null=True)
+    customer_pool_id = models.BigIntegerField(null=True)   # a pool customer's pool (the owner is then NULL)
+    closed_week = models.DateField(null=True)               # Monday (UTC) of the week it closed
+    n = models.IntegerField()
+    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    weighted = models.DecimalField(max_digits=22, decimal_places=6)
+
+    class Meta:
+        indexes = [models.Index(fields=["pipeline_id", "stage_id", "closed_week"], name="board_tally_column")]
+
+
 class OpportunityContact(models.Model):
     """A contact involved in the deal, with the part they play in the decision."""
 

@@ -226,6 +226,10 @@ def attachment_get(*, actor: Any, opportunity_id: Any, id: Any) -> OpportunityAt
 # --- the kanban board -------------------------------------------------------------------------------------
 
 def weighted_expression() -> ExpressionWrapper:
+    if connection.vendor == "sqlite":
+        # SQLite keeps a whole amount as an integer (and casts a Decimal to one): divide by a real, or the
+        # weighted amount of 50.00 at 5 % is 2, not 2.5
+        return ExpressionWrapper(F("amount") * F("probability") / Value(100.0), output_field=MONEY)
     return ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)), output_field=MONEY)
 
 
@@ -244,19 +248,24 @@ class Column:
 
 
 def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: int = 10,
-                  closed_since: dt.datetime | None = None) -> list[Column]:
+                  closed_since: dt.datetime | None = None, tally_for: Any = None,
+                  tally_owner_q: Q | None = None) -> list[Column]:
     """Kanban columns of `pipeline` for an already scoped and filtered queryset, in two queries: the count,
     amount and weighted amount per stage with the ids of the first `cap` cards of every column; then those
     cards with their names.
 
     `closed_since` keeps the won and lost columns to the deals closed since then: a team's three years of
     closed deals would otherwise be counted and ranked on every view of the board.
+
+    `tally_for`: the actor when `queryset` is the actor's visible opportunities with at most the filters
+    `tally_owner_q` says on the owner (BoardFilter.tally_owner_q), and `closed_since` is a Monday 00:00 UTC:
+    the totals then come from the kanban tally (sales.board_tally).
     """
     stages = [s for s in pipeline.stages.all() if s.is_active]
     columns = {s.pk: Column(stage=s) for s in stages}
     if not columns:
         return []
-    first = _tally_and_pick(pipeline, stages, queryset, closed_since, columns, cap)
+    first = _tally_and_pick(pipeline, stages, queryset, closed_since, columns, cap, tally_for, tally_owner_q or Q())
     cards = sorted(queryset.filter(pk__in=first).select_related("customer", "owner", "stage"),
                    key=board_sort_key) if first else []
     for card in cards:
@@ -298,40 +307,97 @@ def _sql(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
+NO_CARD = "CAST(NULL AS BIGINT)"   # typed: PostgreSQL types a UNION's columns branch by branch
+
+
 def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[Opportunity],
-                    closed_since: dt.datetime | None, columns: dict[int, Column], cap: int) -> list[int]:
+                    closed_since: dt.datetime | None, columns: dict[int, Column], cap: int,
+                    tally_for: Any, tally_owner_q: Q) -> list[int]:
     """Fills each column's count, amount and weighted amount, and returns the ids of the first `cap` cards of
-    every column, in one statement: the totals over the open stages and over the closed stages' recent rows
-    (two index ranges), then per column its first rows in the index's order, which stops at the cap — where
-    ranking every row of the scope meant sorting a team's 75,000 rows."""
-    parts: list[tuple[str, list[Any]]] = []
-    for closed in (False, True):
-        ids = [s.pk for s in stages if (s.kind != Stage.Kind.OPEN) == closed]
-        if ids:
-            rows = _stage_rows(pipeline, ids, closed, queryset, closed_since)
-            parts.append(_sql(rows.annotate(board_weighted=weighted_expression())
-                              .values_list("stage_id", "amount", "board_weighted")))
-    totals = " UNION ALL ".join(f"SELECT * FROM ({sql}) part{n}" for n, (sql, _p) in enumerate(parts))
-    statement = [f"SELECT stage_id, COUNT(*), SUM(amount), SUM(board_weighted), NULL FROM ({totals}) t GROUP BY stage_id"]
-    params = [value for _sql_text, part_params in parts for value in part_params]
+    every column, in one statement: the totals (from the kanban tally for a whole scope, else over the open
+    stages and the closed stages' recent rows: two index ranges), then per column its first rows in the
+    index's order, which stops at the cap — where ranking every row of the scope meant sorting a team's
+    75,000 rows."""
+    statement: list[str] = []
+    params: list[Any] = []
+    live = queryset
+    if tally_for is not None and closed_since is not None:
+        sql, part_params = _sql(_tally_sums(tally_for, pipeline, stages, closed_since).filter(tally_owner_q))
+        statement.append(f"SELECT stage_id, board_n, board_amount, board_weighted, {NO_CARD} FROM ({sql}) tally")
+        params += part_params
+        live = _beyond_tally(tally_for, queryset)   # what the tally's keys cannot tell: shares
+    if live is not None:
+        parts: list[tuple[str, list[Any]]] = []
+        for closed in (False, True):
+            ids = [s.pk for s in stages if (s.kind != Stage.Kind.OPEN) == closed]
+            if ids:
+                rows = _stage_rows(pipeline, ids, closed, live, closed_since)
+                parts.append(_sql(rows.annotate(board_weighted=weighted_expression())
+                                  .values_list("stage_id", "amount", "board_weighted")))
+        totals = " UNION ALL ".join(f"SELECT * FROM ({sql}) part{n}" for n, (sql, _p) in enumerate(parts))
+        statement.append(f"SELECT stage_id, COUNT(*), SUM(amount), SUM(board_weighted), {NO_CARD} FROM ({totals}) t "
+                         "GROUP BY stage_id")
+        params += [value for _sql_text, part_params in parts for value in part_params]
     for n, stage in enumerate(stages):
         rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
         sql, part_params = _sql(rows.order_by(*BOARD_ORDER).values_list("stage_id", "id")[:cap])
         statement.append(f"SELECT stage_id, NULL, NULL, NULL, id FROM ({sql}) first{n}")
         params += part_params
     first: list[int] = []
-    cent = Decimal("0.01")
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(statement), params)
         for stage_id, count, amount, weighted, card_id in cursor.fetchall():
-            if card_id is None:
-                column = columns[stage_id]
-                column.count = count
-                column.amount = Decimal(str(amount or 0)).quantize(cent)
-                column.weighted = Decimal(str(weighted or 0)).quantize(cent)
-            else:
+            if card_id is not None:
                 first.append(card_id)
+            elif stage_id in columns:
+                column = columns[stage_id]
+                column.count += int(count or 0)
+                column.amount += Decimal(str(amount or 0))
+                column.weighted += Decimal(str(weighted or 0))
+    cent = Decimal("0.01")
+    for column in columns.values():
+        column.amount, column.weighted = column.amount.quantize(cent), column.weighted.quantize(cent)
     return first
+
+
+def _tally_scope_q(actor: Any) -> Q:
+    """opportunity_scope_q without the shares: the part of the scope that the tally's keys (and the same
+    columns of the opportunity) can tell."""
+    ids = visible_owner_ids(actor)
+    if ids is None:
+        return Q()
+    q = Q(owner_id__in=ids) | Q(customer_owner_id__in=ids)
+    pools = scope_refs(actor).history_pools
+    if pools:
+        q |= Q(customer_owner_id__isnull=True, customer_pool_id__in=pools)
+    return q
+
+
+def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime) -> QuerySet[Any]:
+    from openfunnel.sales.board_tally import week_start
+    from openfunnel.sales.models import BoardTally
+
+    open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
+    closed_ids = [s.pk for s in stages if s.kind != Stage.Kind.OPEN]
+    # the window starts on a Monday (the view makes it so): its weeks are exactly the deals it shows
+    since = week_start(closed_since).date()
+    return (BoardTally.objects.filter(Q(stage_id__in=open_ids) | Q(stage_id__in=closed_ids, closed_week__gte=since),
+                                      _tally_scope_q(actor), pipeline_id=pipeline.pk)
+            .order_by().values("stage_id")
+            .annotate(board_n=Sum("n"), board_amount=Sum("amount"), board_weighted=Sum("weighted")))
+
+
+def _beyond_tally(actor: Any, queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity] | None:
+    """The visible opportunities the tally's scope leaves out: shared with the actor, or on a customer shared
+    with the actor, and not otherwise in scope. None when there are none to look for."""
+    if visible_owner_ids(actor) is None:
+        return None
+    shared = request_cached(actor, "shared_opportunity_ids", lambda: sorted(
+        OpportunityShare.objects.filter(user_id=actor.pk).values_list("opportunity_id", flat=True)))
+    customers = scope_refs(actor).shared
+    if not shared and not customers:
+        return None
+    return queryset.filter(Q(id__in=shared) | Q(customer_id__in=customers)).exclude(_tally_scope_q(actor))
 
 
 def board_totals(columns: list[Column]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from openfunnel.core.errors import DomainError, NotFound, ValidationFailed
 from openfunnel.core.forms import apply_domain_error
 from openfunnel.sales import selectors, services
 from openfunnel.sales.api import attachment_response
+from openfunnel.sales.board_tally import week_start
 from openfunnel.sales.filters import BoardFilter, OpportunityFilter
 from openfunnel.sales.forms import (
     AttachmentForm,
@@ -85,6 +86,7 @@ class BoardView:
     queryset: Any
     closed_since: dt.datetime | None
     now: dt.datetime
+    tally_owner_q: Any       # the filters as a condition on the kanban tally's owners; None: the tally can't serve
 
 
 def _board_view(request: HttpRequest) -> BoardView:
@@ -99,11 +101,13 @@ def _board_view(request: HttpRequest) -> BoardView:
     lighten_form(filterset.form, actor, default_picker="scope")
     valid = filterset.is_bound and filterset.is_valid()
     now = timezone.now()
-    # Won and lost columns: the deals closed in the chosen close period, else in the last CLOSED_DAYS days.
+    # Won and lost columns: the deals closed in the chosen close period, else since the start of the week
+    # CLOSED_DAYS days ago (a week's start, so that the kanban tally's weeks hold exactly these deals).
     dated = valid and any(filterset.form.cleaned_data.get(name) for name in ("period", "close_from", "close_to"))
     return BoardView(pipeline=pipeline, pipelines=pipelines, filterset=filterset,
                      queryset=filterset.qs if valid else visible,
-                     closed_since=None if dated else now - dt.timedelta(days=CLOSED_DAYS), now=now)
+                     closed_since=None if dated else week_start(now - dt.timedelta(days=CLOSED_DAYS)), now=now,
+                     tally_owner_q=filterset.tally_owner_q())
 
 
 def _board_params(request: HttpRequest, view: BoardView) -> dict[str, Any]:
@@ -117,7 +121,9 @@ def board(request: HttpRequest) -> HttpResponse:
     view = _board_view(request)
     pipeline = view.pipeline
     columns = (selectors.board_columns(pipeline=pipeline, queryset=view.queryset, cap=BOARD_CAP,
-                                       closed_since=view.closed_since) if pipeline else [])
+                                       closed_since=view.closed_since,
+                                       tally_for=actor if view.tally_owner_q is not None else None,
+                                       tally_owner_q=view.tally_owner_q) if pipeline else [])
     params = _board_params(request, view)
     cards_base = reverse("sales:board_cards") + "?" + urlencode(params)
     for column in columns:
@@ -128,7 +134,7 @@ def board(request: HttpRequest) -> HttpResponse:
                "filterset": view.filterset, "totals": selectors.board_totals(columns),
                "more_base": reverse("sales:list") + "?" + urlencode(params),
                "can_edit": has_perm(actor, "opportunities.edit"),
-               "closed_days": CLOSED_DAYS if view.closed_since is not None else None,
+               "closed_since": timezone.localdate(view.closed_since) if view.closed_since is not None else None,
                "board_url": request.get_full_path()}
     if _htmx(request) and request.GET.get("fragment") == "board":
         return render(request, "sales/_board.html", context)

@@ -60,12 +60,13 @@ def bulk_load_mode(enabled: bool, progress: Progress) -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             if replica:
-                cursor.execute("RESET session_replication_role")
-                # the opportunities' copy of their customer (sales.customer_copy) is a trigger's work
+                # the opportunities' copy of their customer (sales.customer_copy) is a trigger's work; set
+                # before the triggers are back (they would write the kanban tally's rows for every change)
                 started = time.monotonic()
                 progress.note("copying the customers' owner, pool and deletion onto their opportunities …")
                 changed = customer_copy.backfill(connection)
                 progress.note(f"{changed:,} opportunities in {time.monotonic() - started:.1f} s")
+                cursor.execute("RESET session_replication_role")
             cursor.execute("RESET synchronous_commit")
             cursor.execute("SET maintenance_work_mem = '512MB'")
             started = time.monotonic()
