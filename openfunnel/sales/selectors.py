@@ -322,9 +322,10 @@ def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[
     params: list[Any] = []
     live = queryset
     if tally_for is not None and closed_since is not None:
-        sql, part_params = _sql(_tally_sums(tally_for, pipeline, stages, closed_since).filter(tally_owner_q))
-        statement.append(f"SELECT stage_id, board_n, board_amount, board_weighted, {NO_CARD} FROM ({sql}) tally")
-        params += part_params
+        for n, sums in enumerate(_tally_sums(tally_for, pipeline, stages, closed_since)):
+            sql, part_params = _sql(sums.filter(tally_owner_q))
+            statement.append(f"SELECT stage_id, board_n, board_amount, board_weighted, {NO_CARD} FROM ({sql}) tally{n}")
+            params += part_params
         live = _beyond_tally(tally_for, queryset)   # what the tally's keys cannot tell: shares
     if live is not None:
         parts: list[tuple[str, list[Any]]] = []
@@ -373,18 +374,21 @@ def _tally_scope_q(actor: Any) -> Q:
     return q
 
 
-def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime) -> QuerySet[Any]:
+def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime) -> list[QuerySet[Any]]:
+    """The tally's sums per stage for the open stages, and for the closed stages' weeks since `closed_since`
+    (apart, so that each is one range of the tally's covering index)."""
     from openfunnel.sales.board_tally import week_start
     from openfunnel.sales.models import BoardTally
 
+    scoped = BoardTally.objects.filter(_tally_scope_q(actor), pipeline_id=pipeline.pk).order_by()
     open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
     closed_ids = [s.pk for s in stages if s.kind != Stage.Kind.OPEN]
-    # the window starts on a Monday (the view makes it so): its weeks are exactly the deals it shows
+    # the window starts on a Monday (the view makes it so): its weeks hold exactly the deals it shows
     since = week_start(closed_since).date()
-    return (BoardTally.objects.filter(Q(stage_id__in=open_ids) | Q(stage_id__in=closed_ids, closed_week__gte=since),
-                                      _tally_scope_q(actor), pipeline_id=pipeline.pk)
-            .order_by().values("stage_id")
-            .annotate(board_n=Sum("n"), board_amount=Sum("amount"), board_weighted=Sum("weighted")))
+    parts = ([scoped.filter(stage_id__in=open_ids)] if open_ids else []) + (
+        [scoped.filter(stage_id__in=closed_ids, closed_week__gte=since)] if closed_ids else [])
+    return [part.values("stage_id").annotate(board_n=Sum("n"), board_amount=Sum("amount"),
+                                             board_weighted=Sum("weighted")) for part in parts]
 
 
 def _beyond_tally(actor: Any, queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity] | None:

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('weighted', models.DecimalField(decimal_places=6, max_digits=22)),
             ],
             options={
-                'indexes': [models.Index(fields=['pipeline_id', 'stage_id', 'closed_week'], name='board_tally_column')],
+                'indexes': [models.Index(fields=['pipeline_id', 'stage_id', 'closed_week'], include=('owner_id', 'customer_owner_id', 'customer_pool_id', 'n', 'amount', 'weighted'), name='board_tally_column')],
             },
         ),
         migrations.RunPython(tally_from_opportunities, migrations.RunPython.noop, elidable=False),
