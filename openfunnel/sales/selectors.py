@@ -27,6 +27,7 @@ from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.customers.models import Customer
 from openfunnel.customers.selectors import customer_in_scope, scope_refs
+from openfunnel.sales.cards import CARD_FIELDS
 from openfunnel.sales.models import (
     LostReason,
     Opportunity,
@@ -266,7 +267,8 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
     if not columns:
         return []
     first = _tally_and_pick(pipeline, stages, queryset, closed_since, columns, cap, tally_for, tally_owner_q or Q())
-    cards = sorted(queryset.filter(pk__in=first).select_related("customer", "owner", "stage"),
+    cards = sorted(queryset.filter(pk__in=first).select_related(None).select_related("customer", "owner", "stage")
+                   .only(*CARD_FIELDS),
                    key=board_sort_key) if first else []
     for card in cards:
         columns[card.stage_id].cards.append(card)
@@ -277,7 +279,8 @@ def board_cards(*, pipeline: Pipeline, stage: Stage, queryset: QuerySet[Opportun
                 closed_since: dt.datetime | None = None) -> list[Opportunity]:
     """A further slice of one column's cards, in the board's order (the column loads them as it scrolls)."""
     rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
-    return list(rows.select_related("customer", "owner", "stage").order_by(*BOARD_ORDER)[offset:offset + limit])
+    return list(rows.select_related(None).select_related("customer", "owner", "stage").only(*CARD_FIELDS)
+                .order_by(*BOARD_ORDER)[offset:offset + limit])
 
 
 # A column's order: the latest closed first (a closed stage), then the nearest expected close date, then the

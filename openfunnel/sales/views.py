@@ -25,6 +25,7 @@ from openfunnel.core.forms import apply_domain_error
 from openfunnel.sales import selectors, services
 from openfunnel.sales.api import attachment_response
 from openfunnel.sales.board_tally import week_start
+from openfunnel.sales.cards import decorate
 from openfunnel.sales.filters import BoardFilter, OpportunityFilter
 from openfunnel.sales.forms import (
     AttachmentForm,
@@ -64,18 +65,6 @@ def _refresh() -> HttpResponse:
 
 
 # --- kanban board ----------------------------------------------------------------------------------------
-
-def _decorate(cards: list[Opportunity], now: Any) -> None:
-    today = timezone.localdate(now)
-    # a board shows up to a hundred cards: their two links are formatted from one reverse each
-    detail, move = reverse("sales:detail", args=[0]), reverse("sales:move", args=[0])
-    for card in cards:
-        card.detail_url = detail.replace("/0/", f"/{card.pk}/")
-        card.move_url = move.replace("/0/", f"/{card.pk}/")
-        card.days = card.days_in_stage(now)
-        card.stalled = card.is_open and card.stage.max_days is not None and card.days > card.stage.max_days
-        card.overdue = card.is_open and card.expected_close_date is not None and card.expected_close_date < today
-
 
 @dataclass
 class BoardView:
@@ -126,14 +115,15 @@ def board(request: HttpRequest) -> HttpResponse:
                                        tally_owner_q=view.tally_owner_q) if pipeline else [])
     params = _board_params(request, view)
     cards_base = reverse("sales:board_cards") + "?" + urlencode(params)
+    can_edit = has_perm(actor, "opportunities.edit")
     for column in columns:
-        _decorate(column.cards, view.now)
+        decorate(column.cards, view.now, can_edit=can_edit)
         if column.more:
             column.next_url = f"{cards_base}&{urlencode({'stage': column.stage.pk, 'offset': len(column.cards)})}"
     context = {"title": _("Opportunities"), "pipelines": view.pipelines, "pipeline": pipeline, "columns": columns,
                "filterset": view.filterset, "totals": selectors.board_totals(columns),
                "more_base": reverse("sales:list") + "?" + urlencode(params),
-               "can_edit": has_perm(actor, "opportunities.edit"),
+               "can_edit": can_edit,
                "closed_since": timezone.localdate(view.closed_since) if view.closed_since is not None else None,
                "board_url": request.get_full_path()}
     if _htmx(request) and request.GET.get("fragment") == "board":
@@ -161,7 +151,7 @@ def board_cards(request: HttpRequest) -> HttpResponse:
                                   limit=BOARD_STEP + 1, closed_since=view.closed_since)
     more = len(cards) > BOARD_STEP
     cards = cards[:BOARD_STEP]
-    _decorate(cards, view.now)
+    decorate(cards, view.now, can_edit=has_perm(request.user, "opportunities.edit"))
     params = {**_board_params(request, view), "stage": stage.pk}
     following = offset + len(cards)
     next_url = (reverse("sales:board_cards") + "?" + urlencode({**params, "offset": following})
@@ -292,7 +282,7 @@ def _detail(request: HttpRequest, opportunity: Opportunity, *, status: int = 200
     events = selectors.opportunity_events(opportunity=opportunity)
     for event in events:
         event.label = verb_label(event.verb)
-    _decorate([opportunity], timezone.now())
+    decorate([opportunity], timezone.now(), can_edit=can_edit)
     context = {
         "title": opportunity.name, "opportunity": opportunity, "can_edit": can_edit,
         "can_delete": has_perm(actor, "opportunities.delete") and can_edit,
