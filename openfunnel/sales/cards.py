@@ -1,6 +1,6 @@
 """The kanban's cards as HTML, written out in Python: a board shows up to a hundred of them, and through the
 template engine each cost ~0.3 ms of its ifs, filters and translations (the same markup, escaped the same
-way by format_html)."""
+way as the template's autoescape)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -36,23 +36,23 @@ def decorate(cards: list[Any], now: dt.datetime, *, can_edit: bool) -> None:
 
 
 def _card(card: Any, detail_url: str, move_url: str, can_edit: bool, labels: dict[str, str]) -> SafeString:
-    meta = [format_html('<span class="amount">{}</span>', floatformat(card.amount, "2g"))]
+    # one string per card, every value through escape(): format_html per part cost more than the rest
+    meta = f'<span class="amount">{floatformat(card.amount, "2g")}</span>'
     if card.expected_close_date:
-        meta.append(format_html('<span title="{}">{}</span>', labels["close"], card.expected_close_date.isoformat()))
+        meta += f' <span title="{escape(labels["close"])}">{card.expected_close_date.isoformat()}</span>'
     if card.status == "open":
         days = ngettext("%(days)s day", "%(days)s days", card.days) % {"days": card.days}
-        meta.append(format_html('<span title="{}">{}</span>', labels["days"], days))
-    meta.append(format_html("<span>{}</span>", card.owner.display_name))
-    flags = []
+        meta += f' <span title="{escape(labels["days"])}">{escape(days)}</span>'
+    meta += f" <span>{escape(card.owner.display_name)}</span>"
+    flags = ""
     if card.overdue:
-        flags.append(format_html('<span class="badge badge-red" data-testid="flag-overdue">{}</span>',
-                                 labels["overdue"]))
+        flags += f'<span class="badge badge-red" data-testid="flag-overdue">{escape(labels["overdue"])}</span>'
     if card.stalled:
-        flags.append(format_html('<span class="badge badge-red" data-testid="flag-stalled">{}</span>',
-                                 labels["stalled"]))
-    return format_html(
-        '<article class="kanban-card{}" data-testid="opp-{}" data-id="{}" data-draggable="{}" data-move-url="{}">'
-        '<a href="{}"><strong>{}</strong></a><div class="muted">{}</div><div class="meta">{}</div>{}</article>\n',
-        " flagged" if card.stalled or card.overdue else "", card.pk, card.pk,
-        "1" if can_edit and card.status == "open" else "0", move_url, detail_url, card.name, card.customer.name,
-        mark_safe(" ".join(meta)), mark_safe("".join(flags)))  # noqa: S308 (the parts are format_html's)
+        flags += f'<span class="badge badge-red" data-testid="flag-stalled">{escape(labels["stalled"])}</span>'
+    flagged = " flagged" if card.stalled or card.overdue else ""
+    draggable = "1" if can_edit and card.status == "open" else "0"
+    return mark_safe(  # noqa: S308 (every value above is escaped or a number)
+        f'<article class="kanban-card{flagged}" data-testid="opp-{card.pk}" data-id="{card.pk}" '
+        f'data-draggable="{draggable}" data-move-url="{escape(move_url)}"><a href="{escape(detail_url)}">'
+        f'<strong>{escape(card.name)}</strong></a><div class="muted">{escape(card.customer.name)}</div>'
+        f'<div class="meta">{meta}</div>{flags}</article>\n')

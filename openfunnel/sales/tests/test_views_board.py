@@ -176,3 +176,14 @@ def test_move_scope_and_permission(world, web_as):
     assert web_as(world.p.alice).post(f"/opportunities/{bob_opp.pk}/move/", {"stage": stage.pk}).status_code == 404
     assert web_as(world.p.finance).post(f"/opportunities/{bob_opp.pk}/move/", {"stage": stage.pk}).status_code == 403
     assert Opportunity.objects.get(pk=bob_opp.pk).stage == world.stage("取得销售机会")
+
+
+def test_cards_escape_what_users_typed(world, web_as):
+    from openfunnel.customers.services import customer_update
+
+    customer_update(actor=world.p.alice, customer=world.alice_customer, data={"name": "<b>粗体</b>客户有限公司"})
+    world.opp(name='<script>alert("x")</script>', amount=Decimal("1234.5"))
+    html = web_as(world.p.alice).get("/opportunities/").content.decode()
+    assert '<script>alert("x")</script>' not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "<b>粗体</b>" not in html and "&lt;b&gt;粗体&lt;/b&gt;客户有限公司" in html
+    assert '<span class="amount">1,234.50</span>' in html
