@@ -15,6 +15,7 @@ from django.db import transaction
 
 from openfunnel.bench.operations import Context, Operation, OperationError, _in, register
 from openfunnel.core.pagination import COUNT_CAP
+from openfunnel.sales import board_tally
 
 POOL_COLUMNS = ["owner_id", "owner_since", "pool_id", "pool_entered_at", "pool_reason", "previous_owner_id",
                 "version", "updated_at"]
@@ -103,6 +104,8 @@ class Snapshot:
                     chunk = Snapshot(self.rows[start:start + 1000], self.marks)
                     chunk.new_rows(name).delete()
             Customer.objects.bulk_update([Customer(**row) for row in self.rows], POOL_COLUMNS, batch_size=500)
+        # the kanban tally's change rows written by the operation and its undoing, merged as its job would
+        board_tally.compact()
 
 
 def _log_models() -> dict[str, Any]:

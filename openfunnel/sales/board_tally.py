@@ -130,28 +130,36 @@ def rebuild(connection: Any = default_connection) -> int:
 
 
 def compact(connection: Any = default_connection) -> int:
-    """Merges the rows of each key into one (keys summing to nothing go). On PostgreSQL the rows deleted are
-    exactly those summed (one statement), so rows that concurrent transactions commit meanwhile stay as they
-    are; SQLite has one writer at a time. Returns the rows merged away."""
+    """Merges the rows of each key that has several into one (keys summing to nothing go), leaving the keys that
+    did not change alone. The rows deleted are exactly those summed — by id, on PostgreSQL in one statement — so
+    rows that concurrent transactions commit meanwhile stay as they are (SQLite has one writer at a time).
+    Returns the rows merged away."""
+    def several(last: str = "") -> str:
+        """The ids of the rows whose key has more than one (a window per key: NULLs group together)."""
+        upto = f"WHERE id <= {last}" if last else ""
+        return (f"SELECT id FROM (SELECT id, COUNT(*) OVER (PARTITION BY {KEYS}) AS rows_of_key FROM {TALLY} {upto}) "
+                "k WHERE rows_of_key > 1")
+
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('sales.board_tally.compact'))")
             if not cursor.fetchone()[0]:
                 return 0   # another worker is at it
-            cursor.execute(f"SELECT COUNT(*) FROM {TALLY}")
-            before = cursor.fetchone()[0]
-            cursor.execute(f"WITH gone AS (DELETE FROM {TALLY} RETURNING {COLUMNS}) "
-                           f"INSERT INTO {TALLY} ({COLUMNS}) {_grouped('gone', connection)}")
-            return before - cursor.rowcount
-        cursor.execute(f"SELECT COUNT(*), MAX(id) FROM {TALLY}")
-        before, last = cursor.fetchone()
+            cursor.execute(
+                f"WITH gone AS (DELETE FROM {TALLY} WHERE id IN ({several()}) RETURNING {COLUMNS}), "
+                f"kept AS (INSERT INTO {TALLY} ({COLUMNS}) {_grouped('gone', connection)} RETURNING 1) "
+                "SELECT (SELECT COUNT(*) FROM gone) - (SELECT COUNT(*) FROM kept)")
+            return int(cursor.fetchone()[0] or 0)
+        cursor.execute(f"SELECT MAX(id) FROM {TALLY}")
+        last = cursor.fetchone()[0]
         if not last:
             return 0
+        ids = several(str(int(last)))
         cursor.execute(f"INSERT INTO {TALLY} ({COLUMNS}) "
-                       f"{_grouped(f'(SELECT * FROM {TALLY} WHERE id <= %s) AS t', connection)}", [last])
+                       f"{_grouped(f'(SELECT * FROM {TALLY} WHERE id IN ({ids})) AS t', connection)}")
         kept = cursor.rowcount
-        cursor.execute(f"DELETE FROM {TALLY} WHERE id <= %s", [last])
-        return before - kept
+        cursor.execute(f"DELETE FROM {TALLY} WHERE id IN ({ids})")
+        return cursor.rowcount - kept
 
 
 def install_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:

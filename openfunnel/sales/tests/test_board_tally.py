@@ -130,3 +130,16 @@ def test_an_owner_or_department_filter_is_read_from_the_tally_too(world, web_as)
                                           tally_for=world.p.admin, tally_owner_q=owner_q)
         counted = selectors.board_columns(pipeline=world.pipeline, queryset=filterset.qs, closed_since=since)
         assert [(c.count, c.amount) for c in tallied] == [(c.count, c.amount) for c in counted]
+
+
+def test_compaction_leaves_the_keys_that_did_not_change_alone(world):
+    first = world.opp(amount=Decimal("10.00"))
+    world.opp(actor=world.p.bob, customer=world.bob_customer, amount=Decimal("20.00"))
+    board_tally.compact()
+    untouched = set(BoardTally.objects.filter(owner_id=world.p.bob.pk).values_list("pk", flat=True))
+    services.opportunity_update(actor=world.p.alice, opportunity=Opportunity.objects.get(pk=first.pk),
+                                data={"amount": Decimal("15.00")})
+    assert board_tally.compact() >= 1
+    assert set(BoardTally.objects.filter(owner_id=world.p.bob.pk).values_list("pk", flat=True)) == untouched
+    assert BoardTally.objects.filter(owner_id=world.p.alice.pk).count() == 1
+    assert tally_by_key() == expected_tally()
