@@ -82,6 +82,13 @@ END $$""",
             "FOR EACH ROW EXECUTE FUNCTION sales_board_tally()",
         ]
     moved = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _MOVED)
+    # The board index in the form SQLite can read in the board's order (no NULLS LAST, no INCLUDE: the "no
+    # date" flag and the scope's columns are keys; sales.selectors.board_order) — a column's first cards then
+    # stop at the cap instead of sorting the stage.
+    board_index = (f"CREATE INDEX IF NOT EXISTS opp_board_sqlite ON {OPPORTUNITY} (pipeline_id, stage_id, "
+                   "closed_at DESC, expected_close_date IS NULL, expected_close_date, id DESC, owner_id, "
+                   "customer_owner_id, customer_pool_id, customer_id) "
+                   "WHERE deleted_at IS NULL AND NOT customer_deleted")
     minus = f"INSERT INTO {TALLY} ({COLUMNS}) SELECT {_row('OLD', '-', vendor)} WHERE {_live('OLD')};"
     plus = f"INSERT INTO {TALLY} ({COLUMNS}) SELECT {_row('NEW', '', vendor)} WHERE {_live('NEW')};"
     return [
@@ -92,6 +99,7 @@ END $$""",
         f"BEGIN {minus} {plus} END",
         "DROP TRIGGER IF EXISTS sales_board_tally_delete",
         f"CREATE TRIGGER sales_board_tally_delete AFTER DELETE ON {OPPORTUNITY} BEGIN {minus} END",
+        board_index,
     ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -280,13 +281,22 @@ def board_cards(*, pipeline: Pipeline, stage: Stage, queryset: QuerySet[Opportun
     """A further slice of one column's cards, in the board's order (the column loads them as it scrolls)."""
     rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
     return list(rows.select_related(None).select_related("customer", "owner", "stage").only(*CARD_FIELDS)
-                .order_by(*BOARD_ORDER)[offset:offset + limit])
+                .order_by(*board_order())[offset:offset + limit])
 
 
-# A column's order: the latest closed first (a closed stage), then the nearest expected close date, then the
-# newest. Within one stage closed_at is either always set (won, lost) or never (open), so this is the order of
-# the board's index (pipeline, stage, -closed_at, expected_close_date, -id) on both databases.
+# A column's order: the latest closed first (a closed stage), then the nearest expected close date (none last),
+# then the newest. Within one stage closed_at is either always set (won, lost) or never (open), so this is the
+# order of the board's index (pipeline, stage, -closed_at, expected_close_date, -id) on PostgreSQL, where an
+# ascending column puts NULLs last. SQLite puts them first and has no NULLS LAST in an index: there the order
+# sorts by "no date" first, as its own index does (sales.board_tally.install: opp_board_sqlite).
 BOARD_ORDER = (F("closed_at").desc(), F("expected_close_date").asc(nulls_last=True), F("id").desc())
+SQLITE_BOARD_ORDER = (F("closed_at").desc(),
+                      ExpressionWrapper(Q(expected_close_date__isnull=True), output_field=BooleanField()).asc(),
+                      F("expected_close_date").asc(), F("id").desc())
+
+
+def board_order() -> tuple[Any, ...]:
+    return SQLITE_BOARD_ORDER if connection.vendor == "sqlite" else BOARD_ORDER
 
 
 def board_sort_key(card: Opportunity) -> tuple[Any, ...]:
@@ -344,7 +354,7 @@ def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[
         params += [value for _sql_text, part_params in parts for value in part_params]
     for n, stage in enumerate(stages):
         rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
-        sql, part_params = _sql(rows.order_by(*BOARD_ORDER).values_list("stage_id", "id")[:cap])
+        sql, part_params = _sql(rows.order_by(*board_order()).values_list("stage_id", "id")[:cap])
         statement.append(f"SELECT stage_id, NULL, NULL, NULL, id FROM ({sql}) first{n}")
         params += part_params
     first: list[int] = []

@@ -92,7 +92,7 @@ def test_a_column_loads_the_rest_of_its_cards_in_order_as_it_scrolls(world, web_
         seen += _card_ids(text)
         found = re.search(r'hx-get="([^"]+)"', text)
         url = found.group(1).replace("&amp;", "&") if found else ""
-    expected = list(Opportunity.objects.filter(stage=first).order_by(*selectors.BOARD_ORDER).values_list("pk", flat=True))
+    expected = list(Opportunity.objects.filter(stage=first).order_by(*selectors.board_order()).values_list("pk", flat=True))
     assert seen == expected and len(seen) == 45
     # another rep's scope gets none of them; a stage not on the board and nonsense answer 404, no 500
     other = web_as(world.p.bob).get(f"/opportunities/board/cards/?stage={first.pk}&offset=0")
