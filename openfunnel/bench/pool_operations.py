@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from openfunnel.bench.operations import Context, Operation, OperationError, _in, register
 from openfunnel.core.pagination import COUNT_CAP
-from openfunnel.sales import board_tally
+from openfunnel.sales.jobs import compact_board_tally
 
 POOL_COLUMNS = ["owner_id", "owner_since", "pool_id", "pool_entered_at", "pool_reason", "previous_owner_id",
                 "version", "updated_at"]
@@ -105,7 +106,7 @@ class Snapshot:
                     chunk.new_rows(name).delete()
             Customer.objects.bulk_update([Customer(**row) for row in self.rows], POOL_COLUMNS, batch_size=500)
         # the kanban tally's change rows written by the operation and its undoing, merged as its job would
-        board_tally.compact()
+        compact_board_tally(timezone.now())
 
 
 def _log_models() -> dict[str, Any]:

@@ -71,6 +71,14 @@ def stage_sla_warnings(now: dt.datetime) -> dict[str, Any]:
 
 def compact_board_tally(now: dt.datetime) -> dict[str, Any]:
     """Merges the kanban tally's change rows per key (sales.board_tally)."""
+    from django.db import connection
+
     from openfunnel.sales import board_tally
 
-    return {"merged": board_tally.compact()}
+    merged = board_tally.compact()
+    if merged and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # the merged-away rows are dead until vacuumed, and the board reads the tally index-only only where
+        # the visibility map says so: 6 ms → 28 ms for a team's board right after a merge
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) sales_boardtally")
+    return {"merged": merged}

@@ -3,6 +3,7 @@ services and the hourly reclaim job would have left (nothing timed here)."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -120,6 +121,10 @@ def test_no_owned_customer_is_due_when_the_generation_ends(company: Any) -> None
         assert list(due_rows(pool, NOW)) == []
 
 
+# Skipped before the database is set up on SQLite: a serialized rollback after another module's transactional
+# test (whose flush re-created the content types) would fail on duplicate content types there.
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="parallel clients need PostgreSQL (set DATABASE_URL)")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_claims_and_the_job_on_committed_data_use_parallel_connections() -> None:
     """On PostgreSQL the eight clients are processes with their own connections (the test suite's other runs

@@ -143,3 +143,13 @@ def test_compaction_leaves_the_keys_that_did_not_change_alone(world):
     assert set(BoardTally.objects.filter(owner_id=world.p.bob.pk).values_list("pk", flat=True)) == untouched
     assert BoardTally.objects.filter(owner_id=world.p.alice.pk).count() == 1
     assert tally_by_key() == expected_tally()
+
+
+def test_the_scheduled_job_merges_the_tally(world):
+    from openfunnel.core.jobs import run_due_jobs
+
+    opp = world.opp(amount=Decimal("10.00"))
+    services.opportunity_update(actor=world.p.alice, opportunity=opp, data={"amount": Decimal("11.00")})
+    result = run_due_jobs(now=timezone.now(), only="opportunity_board_tally")
+    assert result["opportunity_board_tally"]["merged"] >= 1
+    assert tally_by_key() == expected_tally()
