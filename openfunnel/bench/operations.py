@@ -105,19 +105,29 @@ def customer_scope(ctx: Context, persona: str, alias: str = "c") -> tuple[str, l
 def opportunity_scope(ctx: Context, persona: str) -> tuple[str, list[Any]]:
     """sales.selectors.opportunity_scope_q, by hand: owned in scope, shared with the actor, or on a customer
     in scope (read from the opportunity's copy of its customer's owner and pool)."""
-    ids = ctx.owner_ids[persona]
-    if ids is None:
+    if ctx.owner_ids[persona] is None:
         return "1 = 1", []
-    sql = (f"(o.owner_id IN ({_in(ids)}) OR o.customer_owner_id IN ({_in(ids)}) "
-           "OR o.id IN (SELECT opportunity_id FROM sales_opportunityshare WHERE user_id = %s)")
-    params: list[Any] = [*ids, *ids, ctx.users[persona].pk]
+    owned, params = owned_scope(ctx, persona, "o")
+    sql = f"({owned} OR o.id IN (SELECT opportunity_id FROM sales_opportunityshare WHERE user_id = %s)"
+    params.append(ctx.users[persona].pk)
     shared = ctx.shared_ids.get(persona) or []
     if shared:
         sql += f" OR o.customer_id IN ({_in(shared)})"
         params += shared
+    return sql + ")", params
+
+
+def owned_scope(ctx: Context, persona: str, alias: str) -> tuple[str, list[Any]]:
+    """The scope without the shares, on the columns an opportunity and a kanban tally row both have: owned in
+    scope, or on a customer owned in scope or in a member pool."""
+    ids = ctx.owner_ids[persona]
+    if ids is None:
+        return "1 = 1", []
+    sql = f"({alias}.owner_id IN ({_in(ids)}) OR {alias}.customer_owner_id IN ({_in(ids)})"
+    params: list[Any] = [*ids, *ids]
     pools = ctx.pool_ids.get(persona) or []
     if pools:
-        sql += f" OR (o.customer_owner_id IS NULL AND o.customer_pool_id IN ({_in(pools)}))"
+        sql += f" OR ({alias}.customer_owner_id IS NULL AND {alias}.customer_pool_id IN ({_in(pools)}))"
         params += pools
     return sql + ")", params
 
@@ -299,31 +309,23 @@ def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None
     # the won and lost columns show the deals closed since the week 90 days ago began (sales.views.CLOSED_DAYS)
     since = week_start(timezone.now() - dt.timedelta(days=90))
     ids = ctx.owner_ids[persona]
-    pools = ctx.pool_ids.get(persona) or []
-    if ids is None:
-        tally_scope, tally_params = "1 = 1", []
-    else:
-        tally_scope = f"(t.owner_id IN ({_in(ids)}) OR t.customer_owner_id IN ({_in(ids)})"
-        tally_params = [*ids, *ids]
-        if pools:
-            tally_scope += f" OR (t.customer_owner_id IS NULL AND t.customer_pool_id IN ({_in(pools)}))"
-            tally_params += pools
-        tally_scope += ")"
-    owners, owner_params = "", []
-    if department:
-        owners = f" AND t.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN ({_in(ctx.region_subtree)}))"
-        owner_params = list(ctx.region_subtree)
+    tally_scope, tally_params = owned_scope(ctx, persona, "t")
+    def owners(alias: str) -> str:   # the department filter, on the tally or on the opportunities
+        return (f" AND {alias}.owner_id IN (SELECT id FROM accounts_user WHERE department_id IN "
+                f"({_in(ctx.region_subtree)}))" if department else "")
+
+    owner_params = list(ctx.region_subtree) if department else []
     cursor.execute("SELECT t.stage_id, SUM(t.n), SUM(t.amount), SUM(t.weighted) FROM sales_boardtally t "
                    f"WHERE t.pipeline_id = %s AND (t.closed_week IS NULL OR t.closed_week >= %s) AND {tally_scope}"
-                   f"{owners} GROUP BY t.stage_id", [ctx.pipeline_id, since.date(), *tally_params, *owner_params])
+                   f"{owners('t')} GROUP BY t.stage_id", [ctx.pipeline_id, since.date(), *tally_params, *owner_params])
     cursor.fetchall()
     live = "o.deleted_at IS NULL AND NOT o.customer_deleted AND o.pipeline_id = %s"
     shared = ctx.shared_ids.get(persona) or []
     if ids is not None and shared:
-        extra = tally_scope.replace("t.", "o.")
+        extra, extra_params = owned_scope(ctx, persona, "o")
         cursor.execute(f"SELECT o.stage_id, COUNT(*), SUM(o.amount) FROM sales_opportunity o WHERE {live} "
                        f"AND o.customer_id IN ({_in(shared)}) AND NOT {extra} GROUP BY o.stage_id",
-                       [ctx.pipeline_id, *shared, *tally_params])
+                       [ctx.pipeline_id, *shared, *extra_params])
         cursor.fetchall()
     scope, params = opportunity_scope(ctx, persona)
     cursor.execute("SELECT id, kind FROM sales_stage WHERE pipeline_id = %s AND is_active", [ctx.pipeline_id])
@@ -331,7 +333,7 @@ def board_sql(cursor: Any, ctx: Context, persona: str, department: bool) -> None
     for n, (stage_id, kind) in enumerate(cursor.fetchall()):
         window = " AND o.closed_at >= %s" if kind != "open" else ""
         firsts.append(f"SELECT * FROM (SELECT o.id FROM sales_opportunity o WHERE {live} AND o.stage_id = %s{window} "
-                      f"AND {scope}{owners.replace('t.', 'o.')} ORDER BY o.closed_at DESC, "
+                      f"AND {scope}{owners('o')} ORDER BY o.closed_at DESC, "
                       f"o.expected_close_date ASC NULLS LAST, o.id DESC LIMIT 10) f{n}")
         values += [ctx.pipeline_id, stage_id, *([since] if window else []), *params, *owner_params]
     cursor.execute(

@@ -111,12 +111,9 @@ def install(connection: Any = default_connection) -> None:
 
 
 def installed(connection: Any = default_connection) -> set[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s", ["%board_tally%"])
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", ["%board_tally%"])
-        return {row[0] for row in cursor.fetchall()}
+    from openfunnel.sales.customer_copy import installed as triggers_named
+
+    return triggers_named(connection, like="%board_tally%")
 
 
 def _grouped(source: str, connection: Any) -> str:

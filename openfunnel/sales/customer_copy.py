@@ -103,15 +103,13 @@ def backfill(connection: Any = default_connection) -> int:
         return cursor.rowcount
 
 
-def installed(connection: Any = default_connection) -> set[str]:
-    """The names of the copy's triggers present in the database (a test checks all are)."""
+def installed(connection: Any = default_connection, like: str = "%customer_copy%") -> set[str]:
+    """The names of the triggers matching `like` present in the database (tests check all are)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
-                           ["%customer_copy%"])
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s", [like])
         else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-                           ["%customer_copy%"])
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [like])
         return {row[0] for row in cursor.fetchall()}
 
 

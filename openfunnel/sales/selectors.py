@@ -100,20 +100,33 @@ def opportunity_scope_q(actor: Any) -> Q:
     its history). The customer's owner and pool are read from the opportunity's own copy of them
     (sales.customer_copy), so every branch is a condition on this table: an OR of index scans for a small
     scope, a filter on the board's covering index for a large one."""
-    ids = visible_owner_ids(actor)
-    if ids is None:
+    if visible_owner_ids(actor) is None:
         return Q()  # careful: Q() | x == x, so "everything" must return early
-    shared = request_cached(actor, "shared_opportunity_ids", lambda: sorted(
-        OpportunityShare.objects.filter(user_id=actor.pk).values_list("opportunity_id", flat=True)))
-    refs = scope_refs(actor)
-    q = Q(owner_id__in=ids) | Q(customer_owner_id__in=ids)
+    q = _owned_scope_q(actor)
+    shared, customers = _shared_opportunity_ids(actor), scope_refs(actor).shared
     if shared:
         q |= Q(id__in=shared)
-    if refs.shared:
-        q |= Q(customer_id__in=refs.shared)
-    if refs.history_pools:
-        q |= Q(customer_owner_id__isnull=True, customer_pool_id__in=refs.history_pools)
+    if customers:
+        q |= Q(customer_id__in=customers)
     return q
+
+
+def _owned_scope_q(actor: Any) -> Q:
+    """The scope without the shares: owned within the role's scope, or on a customer owned within it or in a
+    member pool that shows its history — what the opportunity's columns (and the kanban tally's keys) tell."""
+    ids = visible_owner_ids(actor)
+    if ids is None:
+        return Q()
+    q = Q(owner_id__in=ids) | Q(customer_owner_id__in=ids)
+    pools = scope_refs(actor).history_pools
+    if pools:
+        q |= Q(customer_owner_id__isnull=True, customer_pool_id__in=pools)
+    return q
+
+
+def _shared_opportunity_ids(actor: Any) -> list[int]:
+    return request_cached(actor, "shared_opportunity_ids", lambda: sorted(
+        OpportunityShare.objects.filter(user_id=actor.pk).values_list("opportunity_id", flat=True)))
 
 
 def live_customer_q() -> Q:
@@ -374,26 +387,13 @@ def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[
     return first
 
 
-def _tally_scope_q(actor: Any) -> Q:
-    """opportunity_scope_q without the shares: the part of the scope that the tally's keys (and the same
-    columns of the opportunity) can tell."""
-    ids = visible_owner_ids(actor)
-    if ids is None:
-        return Q()
-    q = Q(owner_id__in=ids) | Q(customer_owner_id__in=ids)
-    pools = scope_refs(actor).history_pools
-    if pools:
-        q |= Q(customer_owner_id__isnull=True, customer_pool_id__in=pools)
-    return q
-
-
 def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime) -> list[QuerySet[Any]]:
     """The tally's sums per stage for the open stages, and for the closed stages' weeks since `closed_since`
     (apart, so that each is one range of the tally's covering index)."""
     from openfunnel.sales.board_tally import week_start
     from openfunnel.sales.models import BoardTally
 
-    scoped = BoardTally.objects.filter(_tally_scope_q(actor), pipeline_id=pipeline.pk).order_by()
+    scoped = BoardTally.objects.filter(_owned_scope_q(actor), pipeline_id=pipeline.pk).order_by()
     open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
     closed_ids = [s.pk for s in stages if s.kind != Stage.Kind.OPEN]
     # the window starts on a Monday (the view makes it so): its weeks hold exactly the deals it shows
@@ -409,12 +409,10 @@ def _beyond_tally(actor: Any, queryset: QuerySet[Opportunity]) -> QuerySet[Oppor
     with the actor, and not otherwise in scope. None when there are none to look for."""
     if visible_owner_ids(actor) is None:
         return None
-    shared = request_cached(actor, "shared_opportunity_ids", lambda: sorted(
-        OpportunityShare.objects.filter(user_id=actor.pk).values_list("opportunity_id", flat=True)))
-    customers = scope_refs(actor).shared
+    shared, customers = _shared_opportunity_ids(actor), scope_refs(actor).shared
     if not shared and not customers:
         return None
-    return queryset.filter(Q(id__in=shared) | Q(customer_id__in=customers)).exclude(_tally_scope_q(actor))
+    return queryset.filter(Q(id__in=shared) | Q(customer_id__in=customers)).exclude(_owned_scope_q(actor))
 
 
 def board_totals(columns: list[Column]) -> dict[str, Any]:
