@@ -20,6 +20,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -321,8 +322,8 @@ def board_sort_key(card: Opportunity) -> tuple[Any, ...]:
 
 def _stage_rows(pipeline: Pipeline, stage_ids: Any, closed: bool, queryset: QuerySet[Opportunity],
                 closed_since: dt.datetime | None) -> QuerySet[Opportunity]:
-    """The board's rows of a stage (or of stages of one kind): open stages whole, closed ones since
-    `closed_since` — each a range of the board's index."""
+    """The board's rows of a stage (an id, or an expression naming one), or of stages of one kind (a list): open
+    stages whole, closed ones since `closed_since` — each a range of the board's index."""
     rows = queryset.filter(pipeline=pipeline).order_by()
     rows = rows.filter(stage_id__in=stage_ids) if isinstance(stage_ids, list) else rows.filter(stage_id=stage_ids)
     return rows.filter(closed_at__gte=closed_since) if closed and closed_since is not None else rows
@@ -365,10 +366,8 @@ def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[
         statement.append(f"SELECT stage_id, COUNT(*), SUM(amount), SUM(board_weighted), {NO_CARD} FROM ({totals}) t "
                          "GROUP BY stage_id")
         params += [value for _sql_text, part_params in parts for value in part_params]
-    for n, stage in enumerate(stages):
-        rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
-        sql, part_params = _sql(rows.order_by(*board_order()).values_list("stage_id", "id")[:cap])
-        statement.append(f"SELECT stage_id, NULL, NULL, NULL, id FROM ({sql}) first{n}")
+    for sql, part_params in _first_cards(pipeline, stages, queryset, closed_since, cap):
+        statement.append(sql)
         params += part_params
     first: list[int] = []
     with connection.cursor() as cursor:
@@ -385,6 +384,34 @@ def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[
     for column in columns.values():
         column.amount, column.weighted = column.amount.quantize(cent), column.weighted.quantize(cent)
     return first
+
+
+def _first_cards(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[Opportunity],
+                 closed_since: dt.datetime | None, cap: int) -> list[tuple[str, list[Any]]]:
+    """Per column, the ids of its first `cap` cards (rows of stage_id, NULL, NULL, NULL, id): each an ordered read
+    of the board index that stops at the cap.
+
+    On PostgreSQL one read per kind of stage, repeated per stage by a LATERAL join: the scope is compiled and
+    bound twice rather than once per column — with a team's scope (a hundred owner ids, each branch) the
+    per-column form made the statement ~1,000 parameters that the ORM compiled and psycopg bound ten times
+    over. SQLite has no LATERAL: a read per column."""
+    parts: list[tuple[str, list[Any]]] = []
+    if connection.vendor == "postgresql":
+        for closed in (False, True):
+            ids = [s.pk for s in stages if (s.kind != Stage.Kind.OPEN) == closed]
+            if not ids:
+                continue
+            rows = _stage_rows(pipeline, RawSQL("board_stage.id", ()), closed, queryset, closed_since)
+            sql, part_params = _sql(rows.order_by(*board_order()).values_list("id")[:cap])
+            parts.append((f"SELECT board_stage.id, NULL, NULL, NULL, first_card.id "
+                          f"FROM unnest(%s::bigint[]) AS board_stage(id) CROSS JOIN LATERAL ({sql}) first_card",
+                          [ids, *part_params]))
+        return parts
+    for n, stage in enumerate(stages):
+        rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
+        sql, part_params = _sql(rows.order_by(*board_order()).values_list("stage_id", "id")[:cap])
+        parts.append((f"SELECT stage_id, NULL, NULL, NULL, id FROM ({sql}) first{n}", part_params))
+    return parts
 
 
 def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime) -> list[QuerySet[Any]]:

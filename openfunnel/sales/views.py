@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +47,7 @@ from openfunnel.sales.models import Opportunity, Stage
 from openfunnel.sales.requirements import REQUIRABLE_FIELDS, requirements_missing
 from openfunnel.web.choices import lighten_form, reference_cached
 from openfunnel.web.forms import render_form, submit_form
-from openfunnel.web.listing import Column, ListPage
+from openfunnel.web.listing import Column, ListPage, kept_filter_panel
 
 BOARD_CAP = 10          # cards per column in the board's first answer; the rest load as the column scrolls
 BOARD_STEP = 20         # cards per further load
@@ -128,6 +129,11 @@ def board(request: HttpRequest) -> HttpResponse:
                "board_url": request.get_full_path()}
     if _htmx(request) and request.GET.get("fragment") == "board":
         return render(request, "sales/_board.html", context)
+    form = view.filterset.form
+    context["filter_fields"] = kept_filter_panel(
+        request, BoardFilter, lambda: form,
+        lambda: render_to_string("sales/_board_filter_fields.html", {"form": form}, request=request),
+        ignored=frozenset({"pipeline"}))
     return render(request, "sales/board.html", context)
 
 

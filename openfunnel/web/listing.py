@@ -158,13 +158,9 @@ class ListPage:
         """The filter panel's HTML (web/_filter_panel.html). Without a query string it is kept per process — it
         then depends only on the filters, the language, the reference data (token) and the user's scope — unless
         a filter offers choices that are not reference data (they could change unseen)."""
-        user = self.request.user
-        token = getattr(user, "reference_token", None)
-        if self.filterset_class is None or self.request.GET or not token:
+        if self.filterset_class is None:
             return self._render_panel()
-        key = (self.filterset_class, self.request.path, translation.get_language(), user.pk,
-               getattr(user, "role_id", None), getattr(user, "department_id", None), user.is_superuser)
-        return _PANELS.get(token, key, self._render_panel, lambda: _only_kept_choices(self.filterset.form))
+        return kept_filter_panel(self.request, self.filterset_class, lambda: self.filterset.form, self._render_panel)
 
     def _render_panel(self) -> str:
         return render_to_string("web/_filter_panel.html", {"page": self, "request": self.request})
@@ -289,6 +285,21 @@ class _PanelStore:
 
 
 _PANELS = _PanelStore()
+
+
+def kept_filter_panel(request: HttpRequest, filterset_class: Any, form: Callable[[], Any],
+                      render: Callable[[], str], *, ignored: frozenset[str] = frozenset()) -> str:
+    """A filter panel's HTML, kept per process while the query string sets no filter (only the `ignored`
+    parameters, such as the board's pipeline): it then depends only on the filters, the language, the reference
+    data (token) and the user's scope — unless the form offers choices that are not reference data (they could
+    change unseen). `form` gives the filter form, asked for only when a panel is first rendered."""
+    user = request.user
+    token = getattr(user, "reference_token", None)
+    if not token or any(name not in ignored for name in request.GET):
+        return render()
+    key = (filterset_class, request.path, bool(request.GET), translation.get_language(), user.pk,
+           getattr(user, "role_id", None), getattr(user, "department_id", None), user.is_superuser)
+    return _PANELS.get(token, key, render, lambda: _only_kept_choices(form()))
 
 
 def clear_kept_panels() -> None:

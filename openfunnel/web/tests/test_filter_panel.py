@@ -56,3 +56,24 @@ def test_filters_with_other_choices_are_not_kept(personas, rf):
 
     assert not listing._only_kept_choices(Form())
     assert listing._only_kept_choices(forms.Form())
+
+
+def _board_filters(html: str) -> str:
+    return re.search(r'<form method="get" class="filters" data-testid="board-filters">.*?</form>', html, re.S).group(0)
+
+
+def test_the_boards_filters_are_kept_while_only_the_pipeline_is_chosen(personas, web_as):
+    from openfunnel.sales.selectors import pipeline_default
+
+    pipeline = pipeline_default()
+    browser = web_as(personas.manager)
+    url = f"/opportunities/?pipeline={pipeline.pk}"
+    listing.clear_kept_panels()
+    first = _board_filters(browser.get(url).content.decode())
+    kept = _board_filters(browser.get(url).content.decode())
+    assert kept == first and 'name="owner"' in kept
+    assert _board_filters(browser.get("/opportunities/").content.decode()) == first
+    # a filter value is the user's own input: rendered anew, escaped, never kept
+    typed = _board_filters(browser.get(url + "&search=%3Cb%3E").content.decode())
+    assert 'value="&lt;b&gt;"' in typed
+    assert 'value="&lt;b&gt;"' not in _board_filters(browser.get(url).content.decode())
