@@ -282,7 +282,8 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
     if not columns:
         return []
     first = _tally_and_pick(pipeline, stages, queryset, closed_since, columns, cap, tally_for, tally_owner_q or Q())
-    cards = sorted(queryset.filter(pk__in=first).select_related(None).select_related("customer", "owner", "stage")
+    # the ids were read within the scope and filters a moment ago: read by id alone, not through the scope again
+    cards = sorted(Opportunity.objects.filter(pk__in=first).select_related("customer", "owner", "stage")
                    .only(*CARD_FIELDS),
                    key=board_sort_key) if first else []
     for card in cards:

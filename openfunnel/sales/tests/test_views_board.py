@@ -187,3 +187,19 @@ def test_cards_escape_what_users_typed(world, web_as):
     assert '<script>alert("x")</script>' not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "<b>粗体</b>" not in html and "&lt;b&gt;粗体&lt;/b&gt;客户有限公司" in html
     assert '<span class="amount">1,234.50</span>' in html
+
+
+def test_card_amounts_read_as_the_floatformat_filter_writes_them():
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    from openfunnel.sales.cards import money_format
+
+    amounts = [Decimal("0"), Decimal("0.5"), Decimal("12.345"), Decimal("-1234.5"), Decimal("1234567.89"),
+               Decimal("999999999999.995"), Decimal("100")]
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            money = money_format()
+            assert [money(a) for a in amounts] == [floatformat(a, "2g") for a in amounts], language
