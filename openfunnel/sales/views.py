@@ -27,7 +27,7 @@ from openfunnel.sales import selectors, services
 from openfunnel.sales.api import attachment_response
 from openfunnel.sales.board_tally import week_start
 from openfunnel.sales.cards import decorate
-from openfunnel.sales.filters import BoardFilter, OpportunityFilter
+from openfunnel.sales.filters import BOARD_FILTERS, BoardFilter, OpportunityFilter
 from openfunnel.sales.forms import (
     AttachmentForm,
     ContactLinkForm,
@@ -78,6 +78,15 @@ class BoardView:
     now: dt.datetime
     tally_owner_q: Any       # the filters as a condition on the kanban tally's owners; None: the tally can't serve
 
+    lightened: bool = False  # the form's choices made light (web.choices.lighten_form)
+
+    def form(self) -> Any:
+        """The filter form, ready to render (asked for only when the board's kept filter fields are rendered)."""
+        if not self.lightened:
+            lighten_form(self.filterset.form, self.filterset.request.user, default_picker="scope")
+            self.lightened = True
+        return self.filterset.form
+
 
 def _board_view(request: HttpRequest) -> BoardView:
     actor = request.user
@@ -87,9 +96,12 @@ def _board_view(request: HttpRequest) -> BoardView:
     wanted = request.GET.get("pipeline", "")
     pipeline = next((p for p in pipelines if str(p.pk) == wanted), None) or (pipelines[0] if pipelines else None)
     visible = selectors.opportunities_visible_to(actor)
-    filterset = BoardFilter(request.GET or None, queryset=visible, request=request)
-    lighten_form(filterset.form, actor, default_picker="scope")
-    valid = filterset.is_bound and filterset.is_valid()
+    # Bound only when a filter is given: the board as opened (at most a pipeline chosen) builds no form at all.
+    filtering = any(request.GET.get(name) for name in BOARD_FILTERS)
+    filterset = BoardFilter(request.GET if filtering else None, queryset=visible, request=request)
+    if filtering:
+        lighten_form(filterset.form, actor, default_picker="scope")
+    valid = filtering and filterset.is_valid()
     now = timezone.now()
     # Won and lost columns: the deals closed in the chosen close period, else since the start of the week
     # CLOSED_DAYS days ago (a week's start, so that the kanban tally's weeks hold exactly these deals).
@@ -97,11 +109,11 @@ def _board_view(request: HttpRequest) -> BoardView:
     return BoardView(pipeline=pipeline, pipelines=pipelines, filterset=filterset,
                      queryset=filterset.qs if valid else visible,
                      closed_since=None if dated else week_start(now - dt.timedelta(days=CLOSED_DAYS)), now=now,
-                     tally_owner_q=filterset.tally_owner_q())
+                     tally_owner_q=filterset.tally_owner_q(), lightened=filtering)
 
 
 def _board_params(request: HttpRequest, view: BoardView) -> dict[str, Any]:
-    params = {k: v for k, v in request.GET.items() if k in view.filterset.filters and v}
+    params = {k: v for k, v in request.GET.items() if k in BOARD_FILTERS and v}
     return {**params, "pipeline": getattr(view.pipeline, "pk", "")}
 
 
@@ -122,17 +134,16 @@ def board(request: HttpRequest) -> HttpResponse:
         if column.more:
             column.next_url = f"{cards_base}&{urlencode({'stage': column.stage.pk, 'offset': len(column.cards)})}"
     context = {"title": _("Opportunities"), "pipelines": view.pipelines, "pipeline": pipeline, "columns": columns,
-               "filterset": view.filterset, "totals": selectors.board_totals(columns),
+               "totals": selectors.board_totals(columns),
                "more_base": reverse("sales:list") + "?" + urlencode(params),
                "can_edit": can_edit,
                "closed_since": timezone.localdate(view.closed_since) if view.closed_since is not None else None,
                "board_url": request.get_full_path()}
     if _htmx(request) and request.GET.get("fragment") == "board":
         return render(request, "sales/_board.html", context)
-    form = view.filterset.form
     context["filter_fields"] = kept_filter_panel(
-        request, BoardFilter, lambda: form,
-        lambda: render_to_string("sales/_board_filter_fields.html", {"form": form}, request=request),
+        request, BoardFilter, view.form,
+        lambda: render_to_string("sales/_board_filter_fields.html", {"form": view.form()}, request=request),
         ignored=frozenset({"pipeline"}))
     return render(request, "sales/board.html", context)
 
