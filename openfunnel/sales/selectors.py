@@ -106,9 +106,9 @@ def opportunity_scope_q(actor: Any) -> Q:
     q = _owned_scope_q(actor)
     shared, customers = _shared_opportunity_ids(actor), scope_refs(actor).shared
     if shared:
-        q |= Q(id__in=shared)
+        q |= Q(id__in_array=shared)
     if customers:
-        q |= Q(customer_id__in=customers)
+        q |= Q(customer_id__in_array=customers)
     return q
 
 
@@ -118,10 +118,10 @@ def _owned_scope_q(actor: Any) -> Q:
     ids = visible_owner_ids(actor)
     if ids is None:
         return Q()
-    q = Q(owner_id__in=ids) | Q(customer_owner_id__in=ids)
+    q = Q(owner_id__in_array=ids) | Q(customer_owner_id__in_array=ids)
     pools = scope_refs(actor).history_pools
     if pools:
-        q |= Q(customer_owner_id__isnull=True, customer_pool_id__in=pools)
+        q |= Q(customer_owner_id__isnull=True, customer_pool_id__in_array=pools)
     return q
 
 
@@ -440,7 +440,7 @@ def _beyond_tally(actor: Any, queryset: QuerySet[Opportunity]) -> QuerySet[Oppor
     shared, customers = _shared_opportunity_ids(actor), scope_refs(actor).shared
     if not shared and not customers:
         return None
-    return queryset.filter(Q(id__in=shared) | Q(customer_id__in=customers)).exclude(_owned_scope_q(actor))
+    return queryset.filter(Q(id__in_array=shared) | Q(customer_id__in_array=customers)).exclude(_owned_scope_q(actor))
 
 
 def board_totals(columns: list[Column]) -> dict[str, Any]:
