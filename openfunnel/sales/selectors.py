@@ -29,7 +29,7 @@ from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.customers.models import Customer
 from openfunnel.customers.selectors import customer_in_scope, scope_refs
-from openfunnel.sales.cards import CARD_FIELDS
+from openfunnel.sales.cards import CARD_VALUES, Card
 from openfunnel.sales.models import (
     LostReason,
     Opportunity,
@@ -255,7 +255,7 @@ class Column:
     count: int = 0
     amount: Decimal = ZERO
     weighted: Decimal = ZERO
-    cards: list[Opportunity] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     next_url: str = ""      # where the column's further cards load from (set by the view)
 
     @property
@@ -283,8 +283,7 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
         return []
     first = _tally_and_pick(pipeline, stages, queryset, closed_since, columns, cap, tally_for, tally_owner_q or Q())
     # the ids were read within the scope and filters a moment ago: read by id alone, not through the scope again
-    cards = sorted(Opportunity.objects.filter(pk__in=first).select_related("customer", "owner", "stage")
-                   .only(*CARD_FIELDS),
+    cards = sorted(map(Card, Opportunity.objects.filter(pk__in_array=first).order_by().values_list(*CARD_VALUES)),
                    key=board_sort_key) if first else []
     for card in cards:
         columns[card.stage_id].cards.append(card)
@@ -292,11 +291,11 @@ def board_columns(*, pipeline: Pipeline, queryset: QuerySet[Opportunity], cap: i
 
 
 def board_cards(*, pipeline: Pipeline, stage: Stage, queryset: QuerySet[Opportunity], offset: int, limit: int,
-                closed_since: dt.datetime | None = None) -> list[Opportunity]:
+                closed_since: dt.datetime | None = None) -> list[Card]:
     """A further slice of one column's cards, in the board's order (the column loads them as it scrolls)."""
     rows = _stage_rows(pipeline, stage.pk, stage.kind != Stage.Kind.OPEN, queryset, closed_since)
-    return list(rows.select_related(None).select_related("customer", "owner", "stage").only(*CARD_FIELDS)
-                .order_by(*board_order())[offset:offset + limit])
+    return list(map(Card, rows.select_related(None).order_by(*board_order()).values_list(*CARD_VALUES)
+                    [offset:offset + limit]))
 
 
 # A column's order: the latest closed first (a closed stage), then the nearest expected close date (none last),
@@ -314,7 +313,7 @@ def board_order() -> tuple[Any, ...]:
     return SQLITE_BOARD_ORDER if connection.vendor == "sqlite" else BOARD_ORDER
 
 
-def board_sort_key(card: Opportunity) -> tuple[Any, ...]:
+def board_sort_key(card: Card) -> tuple[Any, ...]:
     """BOARD_ORDER in Python, for cards fetched by id."""
     closed = card.closed_at.timestamp() if card.closed_at else 0.0
     expected = card.expected_close_date.toordinal() if card.expected_close_date else dt.date.max.toordinal()

@@ -26,7 +26,7 @@ from openfunnel.core.forms import apply_domain_error
 from openfunnel.sales import selectors, services
 from openfunnel.sales.api import attachment_response
 from openfunnel.sales.board_tally import week_start
-from openfunnel.sales.cards import decorate
+from openfunnel.sales.cards import decorate, decorate_opportunity
 from openfunnel.sales.filters import BOARD_FILTERS, BoardFilter, OpportunityFilter
 from openfunnel.sales.forms import (
     AttachmentForm,
@@ -299,7 +299,7 @@ def _detail(request: HttpRequest, opportunity: Opportunity, *, status: int = 200
     events = selectors.opportunity_events(opportunity=opportunity)
     for event in events:
         event.label = verb_label(event.verb)
-    decorate([opportunity], timezone.now(), can_edit=can_edit)
+    decorate_opportunity(opportunity, timezone.now())
     context = {
         "title": opportunity.name, "opportunity": opportunity, "can_edit": can_edit,
         "can_delete": has_perm(actor, "opportunities.delete") and can_edit,
