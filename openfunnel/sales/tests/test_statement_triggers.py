@@ -125,3 +125,26 @@ def test_a_statement_that_changes_nothing_writes_nothing(world):
     assert BoardTally.objects.count() == rows
     assert copies() == copied
     assert_exact()
+
+
+def test_the_reclaim_job_moves_the_copy_and_the_totals_of_a_whole_batch(world):
+    """The job's one UPDATE per batch (pool.services.reclaim_batch) with customers of two reclaim rules."""
+    import datetime as dt
+
+    from openfunnel.pool import jobs
+    from openfunnel.pool.testing import make_pool
+
+    for customer, amount in ((world.alice_customer, "10.00"), (world.alice_customer, "11.00"),
+                             (world.bob_customer, "12.00"), (world.carol_customer, "13.00")):
+        world.opp(actor=world.p.admin, customer=customer, amount=Decimal(amount))
+    pool = make_pool(world.p, reclaim_after_claim_days=3, reclaim_no_follow_up_days=10)
+    now = timezone.now()
+    Customer.objects.filter(pk=world.alice_customer.pk).update(pool=pool, owner_since=now - dt.timedelta(days=5),
+                                                                last_follow_up_at=None)   # after claim
+    Customer.objects.filter(pk=world.bob_customer.pk).update(pool=pool, owner_since=now - dt.timedelta(days=30),
+                                                              last_follow_up_at=now - dt.timedelta(days=20))
+    assert jobs.reclaim_run(now)["reclaimed"] >= 2
+    reasons = set(Customer.objects.filter(pk__in=[world.alice_customer.pk, world.bob_customer.pk])
+                  .values_list("owner_id", "pool_id", "pool_reason"))
+    assert len(reasons) == 2 and {(owner, pool_id) for owner, pool_id, _reason in reasons} == {(None, pool.pk)}
+    assert_exact()
