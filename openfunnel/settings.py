@@ -161,6 +161,12 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+if os.environ.get("REDIS_URL"):
+    # Read from the shared cache and written through to the database: a request skips the session's SELECT,
+    # and a logout or a deactivation (accounts.services.sessions_end) deletes the session from both, so it ends
+    # at once in every process. Not with the per-process memory cache: a session one process deleted would live
+    # on in the others' memory.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection as default_connection
+from django.db import transaction
 
 OPPORTUNITY = "sales_opportunity"
 CUSTOMER = "customers_customer"
@@ -22,7 +23,9 @@ CUSTOMER = "customers_customer"
 _POSTGRESQL = [
     f"""CREATE OR REPLACE FUNCTION sales_opportunity_customer_copy() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF pg_trigger_depth() > 1 THEN  -- written by customers_customer_copy below: already the customer's values
+    -- written by customers_customer_copy below (its UPDATE runs inside that statement trigger, so the rows'
+    -- triggers are one level deeper): already the customer's values
+    IF pg_trigger_depth() > 1 THEN
         RETURN NEW;
     END IF;
     SELECT c.owner_id, c.pool_id, c.deleted_at IS NOT NULL
@@ -34,19 +37,25 @@ END $$""",
     f"""CREATE TRIGGER sales_opportunity_customer_copy
     BEFORE INSERT OR UPDATE OF customer_id, customer_owner_id, customer_pool_id, customer_deleted ON {OPPORTUNITY}
     FOR EACH ROW EXECUTE FUNCTION sales_opportunity_customer_copy()""",
+    # Set-based: one UPDATE of the opportunities of every customer a statement moved, so the reclaim job's
+    # UPDATE of a batch of customers is one join (and one statement of the tally's trigger), not a statement
+    # per customer. Transition tables allow neither a column list nor WHEN: the filter is the join's.
     f"""CREATE OR REPLACE FUNCTION customers_customer_copy() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE {OPPORTUNITY} SET customer_owner_id = NEW.owner_id, customer_pool_id = NEW.pool_id,
-           customer_deleted = NEW.deleted_at IS NOT NULL
-     WHERE customer_id = NEW.id;
+    UPDATE {OPPORTUNITY} o SET customer_owner_id = n.owner_id, customer_pool_id = n.pool_id,
+           customer_deleted = n.deleted_at IS NOT NULL
+      FROM customer_copy_old b JOIN customer_copy_new n ON n.id = b.id
+     WHERE o.customer_id = n.id
+       AND (b.owner_id IS DISTINCT FROM n.owner_id OR b.pool_id IS DISTINCT FROM n.pool_id
+            OR (b.deleted_at IS NULL) <> (n.deleted_at IS NULL))
+       AND (o.customer_owner_id, o.customer_pool_id, o.customer_deleted)
+           IS DISTINCT FROM (n.owner_id, n.pool_id, n.deleted_at IS NOT NULL);
     RETURN NULL;
 END $$""",
     f"DROP TRIGGER IF EXISTS customers_customer_copy ON {CUSTOMER}",
-    f"""CREATE TRIGGER customers_customer_copy
-    AFTER UPDATE OF owner_id, pool_id, deleted_at ON {CUSTOMER} FOR EACH ROW
-    WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.pool_id IS DISTINCT FROM NEW.pool_id
-          OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL))
-    EXECUTE FUNCTION customers_customer_copy()""",
+    f"""CREATE TRIGGER customers_customer_copy AFTER UPDATE ON {CUSTOMER}
+    REFERENCING OLD TABLE AS customer_copy_old NEW TABLE AS customer_copy_new
+    FOR EACH STATEMENT EXECUTE FUNCTION customers_customer_copy()""",
 ]
 
 # SQLite cannot change NEW in a BEFORE trigger: the row is corrected right after it is written. The WHEN
@@ -86,11 +95,12 @@ _BACKFILL = {
 
 
 def install(connection: Any = default_connection) -> None:
-    """Creates (or re-creates) the triggers that keep the copy."""
+    """Creates (or re-creates) the triggers that keep the copy, in one transaction (no write slips between the
+    old triggers' drop and the new ones)."""
     statements = {"postgresql": _POSTGRESQL, "sqlite": _SQLITE}.get(connection.vendor)
     if statements is None:
         raise NotImplementedError(f"no customer-copy triggers for {connection.vendor}")
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.utils import timezone
 
 from openfunnel.core.bulk import RowWriter
@@ -131,11 +131,15 @@ def customers_reclaim(*, batch: Batch, pool: Pool, now: dt.datetime) -> int:
     target = pool.reclaim_to if pool.reclaim_to_id else pool
 
     def update(by_reason: dict[str, list[int]]) -> None:
-        for reason, ids in by_reason.items():
-            # the right-hand sides read the row as it was: previous_owner takes the owner being removed
-            Customer.objects.filter(pk__in=ids).update(
-                owner=None, owner_since=None, previous_owner=F("owner"), pool=target, pool_entered_at=now,
-                pool_reason=reason, version=F("version") + 1, updated_at=now)
+        # one UPDATE for the batch (each statement also runs the customer copy's and the tally's triggers), the
+        # reason picked per row when the batch has several
+        reasons = list(by_reason.items())
+        reason: Any = (Value(reasons[0][0]) if len(reasons) == 1 else Case(
+            *[When(pk__in=ids, then=Value(text)) for text, ids in reasons], output_field=CharField()))
+        # the right-hand sides read the row as it was: previous_owner takes the owner being removed
+        Customer.objects.filter(pk__in=[pk for _text, ids in reasons for pk in ids]).update(
+            owner=None, owner_since=None, previous_owner=F("owner"), pool=target, pool_entered_at=now,
+            pool_reason=reason, version=F("version") + 1, updated_at=now)
 
     def tell(rows: PoolRows, written: PoolBatch, record: Record, owner: Person, due: Due) -> None:
         rows.reclaim(written, pool=target, customer=record, owner=owner, due=due, at=now)
