@@ -79,6 +79,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         related_name="customers",
         verbose_name=_("campaign"),
     )
+    # owner and pool: no index of their own, Meta.indexes lead with them (see migration 0008)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -86,6 +87,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         on_delete=models.PROTECT,
         related_name="customers",
         verbose_name=_("owner"),
+        db_index=False,
     )
     owner_since = models.DateTimeField(_("owned since"), null=True, blank=True)
     # The public pool: with owner NULL the customer is in `pool`; with an owner, `pool` is the pool whose
@@ -97,6 +99,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         on_delete=models.SET_NULL,
         related_name="customers",
         verbose_name=_("public pool"),
+        db_index=False,
     )
     pool_entered_at = models.DateTimeField(_("in the pool since"), null=True, blank=True)
     pool_reason = models.CharField(_("why it is in the pool"), max_length=300, blank=True)
