@@ -120,9 +120,9 @@ def test_the_index_finds_exactly_what_the_scan_finds(personas: Any, book: Any, m
 @sqlite_only
 def test_the_index_is_used_and_finds_what_the_search_promises(personas: Any, book: Any) -> None:
     assert search_index.ready()
-    assert search_index.customer_ids("张三", "") is not None   # two characters: the terms' range
     assert search_index.customer_ids("abc", "") is not None
-    assert search_index.customer_ids("a", "") is None            # one character: the scan
+    assert search_index.customer_ids("张三", "") is not None   # two characters: the terms' range
+    assert search_index.customer_ids("a", "") is not None
     assert search_index.customer_ids("Äp", "") is None           # case outside ASCII, two characters: the scan
     director = personas.director
     assert _customers(director, "张三") == {book["zhang"].pk, book["li"].pk, book["carol"].pk}  # carol: contact
@@ -161,6 +161,15 @@ def test_no_text_is_an_error(personas: Any, book: Any, web_as: Any, api_as: Any,
         param = "q" if path == "/search/" else "search"
         assert web_as(personas.alice).get(path, {param: text}).status_code == 200, (path, text)
     assert api_as(personas.alice).get("/api/v1/customers/", {"search": text}).status_code in (200, 400)
+
+
+@sqlite_only
+def test_a_frequent_short_text_is_scanned(personas: Any, book: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(search_index, "MIN_DENSE", 2)
+    assert search_index.customer_ids("co", "") is None       # in most names: the scan
+    assert search_index.customer_ids("张三", "") is not None  # in three
+    assert search_index.customer_ids("coc", "") is not None  # three characters: always the index
+    assert _customers(personas.director, "co") == _scanned(monkeypatch, _customers, personas.director, "co")
 
 
 def _index_rows() -> list[tuple[Any, ...]]:
