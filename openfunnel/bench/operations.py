@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 
 from openfunnel.core.pagination import COUNT_CAP
+from openfunnel.customers import search_index
 
 # What "fast enough" means (issue 5): server time p95, SQL queries per page, and the ratio of the median
 # server time to the median time of the hand-written SQL.
@@ -169,7 +170,8 @@ def customer_page_sql(
 
 def _search_clause(ctx: Context) -> tuple[str, tuple[Any, ...]]:
     """The customer list's text search. On PostgreSQL as the trigram indexes serve it (UPPER(column) LIKE,
-    customers migration 0005), the contacts' customers as an IN list of an indexed lookup."""
+    customers migration 0005), the contacts' customers as an IN list of an indexed lookup; on SQLite the LIKE
+    conditions on the candidates of the FTS5 trigram index."""
     pattern = f"%{ctx.search}%"
     if ctx.vendor == "postgresql":
         match = "UPPER({}) LIKE UPPER(%s)"
@@ -180,12 +182,17 @@ def _search_clause(ctx: Context) -> tuple[str, tuple[Any, ...]]:
             (pattern,) * 5,
         )
     like = ctx.like
-    return (
+    clause, params = (
         f" AND (c.name {like} %s OR c.phone {like} %s OR c.uscc {like} %s OR c.email {like} %s OR EXISTS "
         f"(SELECT 1 FROM customers_contact ct WHERE ct.customer_id = c.id AND ct.deleted_at IS NULL "
         f"AND ct.name {like} %s))",
         (pattern,) * 5,
     )
+    # SQLite: the rows the trigram index names (customers.search_index), then the same conditions
+    candidates = search_index.customer_ids(ctx.search)
+    if candidates is not None:
+        return f" AND c.id IN ({candidates.sql})" + clause, (*candidates.params, *params)
+    return clause, params
 
 
 def customer_360_sql(cursor: Any, ctx: Context, persona: str) -> None:

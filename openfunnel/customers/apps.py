@@ -37,3 +37,8 @@ class CustomersConfig(AppConfig):
             SearchProvider(key="customers", label=_("Customers"), search=selectors.customers_search)
         )
         register_search(SearchProvider(key="contacts", label=_("Contacts"), search=selectors.contacts_search))
+        from django.db.models.signals import post_migrate
+
+        from openfunnel.customers import search_index
+
+        post_migrate.connect(search_index.install_after_migrate, sender=self, dispatch_uid="customers.search_index")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from openfunnel.core.choices import CompanySize, Industry, Source
-from openfunnel.customers import selectors
+from openfunnel.customers import search_index, selectors
 from openfunnel.customers.dedup import normalize_phone
 from openfunnel.customers.models import Contact, Customer, CustomerLevel, Tag
 
@@ -42,7 +42,8 @@ def _contact_match(text: str) -> Q | Exists:
 
     On PostgreSQL a trigram index finds those contacts at once (customers migration 0005): their customers'
     ids are read first, so that the whole search is an OR of index scans. A correlated EXISTS in the OR
-    would make it test every customer in scope, which is what SQLite (no such index) does best anyway.
+    would make it test every customer in scope; on SQLite it tests only the candidates of the trigram index
+    (customers.search_index, see `filter_search`), or every customer where that index cannot tell.
     """
     contacts = Contact.objects.filter(deleted_at__isnull=True, name__icontains=text)
     if connection.vendor == "postgresql":
@@ -107,6 +108,10 @@ class CustomerFilter(django_filters.FilterSet):
         phone = normalize_phone(text)
         if phone:
             condition |= Q(phone_key=phone)
+        # SQLite: the rows the trigram index says may match, and of them those the conditions match
+        candidates = search_index.customer_ids(text, phone)
+        if candidates is not None:
+            queryset = queryset.filter(pk__in=candidates)
         return queryset.filter(condition)
 
     def filter_not_followed_up_since(
@@ -153,4 +158,7 @@ class ContactFilter(django_filters.FilterSet):
         phone = normalize_phone(text)
         if phone:
             condition |= Q(phone_key=phone)
+        candidates = search_index.contact_ids(text, phone)
+        if candidates is not None:
+            queryset = queryset.filter(pk__in=candidates)
         return queryset.filter(condition)

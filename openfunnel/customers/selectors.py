@@ -11,6 +11,7 @@ from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from openfunnel.accounts.scope import has_perm, request_cached, visible_owner_ids
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import NotFound, PermissionDenied
+from openfunnel.customers import search_index
 from openfunnel.customers.models import Contact, Customer, CustomerLevel, CustomerShare, DedupSettings, Tag
 
 
@@ -528,8 +529,12 @@ def customers_search(actor: Any, query: str, limit: int) -> list[Any]:
     phone = normalize_phone(query)
     if phone:
         condition |= Q(phone_key=phone)
+    rows = customers_visible_to(actor)
+    candidates = search_index.customer_ids(query, phone, with_contacts=False)   # SQLite: see the filters
+    if candidates is not None:
+        rows = rows.filter(pk__in=candidates)
     rows = (
-        customers_visible_to(actor).filter(condition).select_related("owner").order_by("name", "id")[:limit]
+        rows.filter(condition).select_related("owner").order_by("name", "id")[:limit]
     )
     return [
         SearchHit(
@@ -553,8 +558,12 @@ def contacts_search(actor: Any, query: str, limit: int) -> list[Any]:
     phone = normalize_phone(query)
     if phone:
         condition |= Q(phone_key=phone)
+    rows = contacts_visible_to(actor)
+    candidates = search_index.contact_ids(query, phone, with_customers=False)
+    if candidates is not None:
+        rows = rows.filter(pk__in=candidates)
     rows = (
-        contacts_visible_to(actor).filter(condition).select_related("customer").order_by("name", "id")[:limit]
+        rows.filter(condition).select_related("customer").order_by("name", "id")[:limit]
     )
     return [
         SearchHit(

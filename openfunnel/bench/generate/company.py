@@ -49,6 +49,7 @@ from openfunnel.core.bulk import RowWriter
 from openfunnel.sales.services.bulk import OpportunityRows, SampleFile
 from openfunnel.demo import names
 from openfunnel.demo.seed import FOLLOW_UP_TEXTS
+from openfunnel.customers import search_index
 from openfunnel.sales import board_tally
 
 
@@ -192,7 +193,7 @@ class Generator:
             self.organization()
             self.reference_data()
             self.pools = PoolSetup(self)
-        with bulk_load_mode(bulk, progress):
+        with bulk_load_mode(bulk, progress), search_index.suspended(note=progress.note):
             self.volumes(progress)
         progress.note(f"kanban tally: {board_tally.rebuild():,} keys")   # its triggers were off or wrote per row
         seconds = time.monotonic() - started
