@@ -21,7 +21,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("customers", "0006_customer_deleted_ids"),
+        ("customers", "0008_fewer_write_indexes"),
     ]
 
     operations = [
