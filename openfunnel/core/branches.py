@@ -35,7 +35,7 @@ class BranchedQuerySet(QuerySet):
         return clone
 
     def filter_in_branches(self, scope: Q, branches: list[Q]) -> BranchedQuerySet:
-        """filter(scope), where `scope` is exactly the OR of `branches`; a slice is then read branch by branch.
+        """filter(scope), where `scope` is exactly the OR of `branches`: a slice is then read by branch.
 
         Each branch must select only rows of the scope, and together all of them: the tests of a scope check
         both (e.g. customers/tests/test_branches.py)."""
@@ -86,9 +86,9 @@ def not_for_index(condition: Q) -> Q:
     """`condition` as SQLite's planner will not pick an index for (`likely(…)`: the same truth value; a
     partial index whose WHERE it states can still be read). Its statistics are averages: the (pool, owner)
     index says 146 customers per pool and owner, hiding that a pool's unowned customers are 20,000, and a
-    team's 57 owners look like 23,000 rows to sort rather than a tenth of the table to walk in the list's order
-    — so SQLite would read and sort them all instead of reading an index in the list's order that stops at the
-    page. PostgreSQL's estimates see both: the condition stays as it is there."""
+    team's 57 owners look like 23,000 rows to sort rather than a tenth of the table to walk in the list's
+    order — so SQLite would read and sort them all instead of reading an index in the list's order that
+    stops at the page. PostgreSQL's estimates see both: the condition stays as it is there."""
     if connection.vendor != "sqlite":
         return condition
     return Q(Func(condition, function="likely", output_field=BooleanField()))

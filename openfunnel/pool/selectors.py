@@ -155,8 +155,9 @@ def pool_customers(*, actor: Any, pool: Pool, search: str = "") -> QuerySet[Any]
     `search` matches part of the name."""
     from openfunnel.customers.models import Customer
 
-    # (the pool's unowned customers in the order of its customer_pool_queue index, on SQLite too: not_for_index)
-    customers = (Customer.objects.filter(not_for_index(Q(owner__isnull=True)), pool=pool, deleted_at__isnull=True)
+    # read in the order of the customer_pool_queue index, on SQLite too (not_for_index)
+    unowned = not_for_index(Q(owner__isnull=True))
+    customers = (Customer.objects.filter(unowned, pool=pool, deleted_at__isnull=True)
                  .select_related("level", "previous_owner").order_by("-pool_entered_at", "-id"))
     search = (search or "").strip()[:100]
     return customers.filter(name__icontains=search) if search else customers

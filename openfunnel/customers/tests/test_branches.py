@@ -1,5 +1,6 @@
-"""The customer list read branch by branch of the scope (core.branches): the same rows in the same order as the
-plain scope query, for every persona, sort, filter and page, overlapping branches and the last page included."""
+"""The customer list read branch by branch of the scope (core.branches): the same rows in the same order as
+the plain scope query, for every persona, sort, filter and page, overlapping branches and the last page
+included."""
 
 import datetime as dt
 
@@ -45,8 +46,7 @@ def world(personas):
             last_follow_up_at=None if n % 5 == 0 else base + dt.timedelta(days=(n * 7) % 23),
             next_follow_up_at=None if n % 2 else base + dt.timedelta(days=(n * 11) % 17),
             status=("potential", "deal", "churned")[n % 3])
-    # shared: carol's with alice and the manager; alice's with the manager (owned within his scope too); a pool
-    # customer shared with alice
+    # shared: carol's with alice and the manager; alice's with the manager (owned within his scope too)
     carol_rows = [c for c in rows if c.owner_id == personas.carol.pk]
     alice_rows = [c for c in rows if c.owner_id == personas.alice.pk]
     for customer in carol_rows[:2]:
@@ -54,7 +54,8 @@ def world(personas):
         customer_share(actor=personas.carol, customer=customer, user=personas.manager)
     for customer in alice_rows[:3]:
         customer_share(actor=personas.alice, customer=customer, user=personas.manager)
-    Customer.objects.filter(pk__in=[alice_rows[-1].pk, rows[-1].pk, rows[-2].pk]).update(deleted_at=timezone.now())
+    deleted = [alice_rows[-1].pk, rows[-1].pk, rows[-2].pk]
+    Customer.objects.filter(pk__in=deleted).update(deleted_at=timezone.now())
     return {"level": levels[1], "tag": tag, "pools": (history, basic, north)}
 
 
@@ -63,9 +64,10 @@ PERSONAS = ["alice", "bob", "carol", "manager", "director", "admin"]
 
 def listed(actor, sort, **filters):
     """The list as the web page and the API build it: branched, and the plain scope query beside it."""
-    order = [order_by_term(Customer, sort), "-id"] if sort.lstrip("-") != "id" else [order_by_term(Customer, sort)]
-    branched = CustomerFilter(filters or None, queryset=selectors.customer_list(actor=actor)).qs.order_by(*order)
-    plain = CustomerFilter(filters or None, queryset=selectors.customers_visible_to(actor)).qs.order_by(*order)
+    order = [order_by_term(Customer, sort)] + (["-id"] if sort.lstrip("-") != "id" else [])
+    data = filters or None
+    branched = CustomerFilter(data, queryset=selectors.customer_list(actor=actor)).qs.order_by(*order)
+    plain = CustomerFilter(data, queryset=selectors.customers_visible_to(actor)).qs.order_by(*order)
     return branched, plain
 
 
@@ -94,13 +96,15 @@ def test_every_page_is_the_plain_querys(personas, world, monkeypatch, who, sort,
     if team_in_order:  # the owners' branch as a team's (on SQLite: read in the list's order)
         monkeypatch.setattr(selectors, "TEAM_READ_IN_ORDER", 1)
     actor = getattr(personas, who)
-    for filters in ({}, {"level": str(world["level"].pk)}, {"tag": str(world["tag"].pk)}, {"search": "Pooled"}):
+    level, tag = str(world["level"].pk), str(world["tag"].pk)
+    for filters in ({}, {"level": level}, {"tag": tag}, {"search": "Pooled"}):
         branched, plain = listed(actor, sort, **filters)
         expected = ids(plain)
         assert expected, (who, sort, filters)
         for size in (1, 4, 7):
             for start in range(0, len(expected) + size, size):
-                assert ids(branched[start:start + size]) == expected[start:start + size], (who, sort, filters, start)
+                got = ids(branched[start:start + size])
+                assert got == expected[start:start + size], (who, sort, filters, start)
         assert ids(branched[:len(expected) + 5]) == expected
 
 
@@ -175,3 +179,21 @@ def test_a_reshaped_query_keeps_the_scope(personas, world):
                                   .order_by("-created_at", "-id")[0:5])
     excluded = branched.exclude(name__startswith="Owned").order_by("name", "-id")
     assert ids(excluded[0:5]) == ids(visible.exclude(name__startswith="Owned").order_by("name", "-id")[0:5])
+
+
+def test_nearest_first_reads_the_same_rows(personas, world):
+    """An order by an annotation (the distance of "Nearby") reads each branch by it too."""
+    from decimal import Decimal
+
+    from openfunnel.core.geo import with_distance
+
+    for n, pk in enumerate(Customer.objects.order_by("pk").values_list("pk", flat=True)):
+        if n % 4:
+            Customer.objects.filter(pk=pk).update(lat=Decimal("31.2") + Decimal(n % 7) / 100,
+                                                  lng=Decimal("121.4") + Decimal(n % 5) / 100)
+    point = (31.23, 121.47)
+    branched = with_distance(selectors.customer_list(actor=personas.alice), point)
+    plain = with_distance(selectors.customers_visible_to(personas.alice), point)
+    expected = ids(plain)
+    for start in range(0, len(expected) + 3, 3):
+        assert ids(branched[start:start + 3]) == expected[start:start + 3]
