@@ -45,7 +45,9 @@ class BranchedQuerySet(QuerySet):
 
     def __getitem__(self, k: Any) -> Any:
         if isinstance(k, slice) and self._reads_branches(k):
-            return self._within_branches(k.stop)[k]
+            within = self._within_branches(k.stop)
+            if within is not None:
+                return within[k]
         return super().__getitem__(k)
 
     def _reads_branches(self, k: slice) -> bool:
@@ -54,12 +56,15 @@ class BranchedQuerySet(QuerySet):
                 and self._result_cache is None and self.ordered and not query.is_sliced
                 and not query.combinator and not query.distinct)
 
-    def _within_branches(self, limit: int) -> QuerySet:
+    def _within_branches(self, limit: int) -> QuerySet | None:
         """The queryset restricted to the ids among the first `limit` rows of each branch (without branches,
-        so that slicing it is a plain slice)."""
+        so that slicing it is a plain slice); None when the scope is not one of the conditions every row
+        meets (the query was reshaped, e.g. ORed with another): then the branches may not hold every row."""
         plain = self._chain()
         plain._scope, plain._branches = None, ()
         unscoped = self._without_scope(plain)
+        if unscoped is None:
+            return None
         base = self.model._base_manager.using(self.db)
         # Each part is an IN of the branch's ordered, limited ids: SQLite allows no ORDER BY / LIMIT directly
         # in a member of a UNION, and the IN costs a primary-key lookup per id.
@@ -67,19 +72,20 @@ class BranchedQuerySet(QuerySet):
                  for branch in self._branches]
         return plain.filter(pk__in=parts[0].union(*parts[1:], all=True))
 
-    def _without_scope(self, plain: QuerySet) -> QuerySet:
-        """`plain` without the scope's condition, for the branch reads: a branch implies the scope, and the OR
-        left beside it would only mislead the planners (PostgreSQL ORs bitmaps of its redundant terms). If the
-        condition cannot be found as it was added (the query was reshaped), it stays: slower, still exact."""
+    def _without_scope(self, plain: QuerySet) -> QuerySet | None:
+        """`plain` without the scope's condition, for the branch reads (a branch implies the scope, and the
+        OR left beside it would only mislead the planners: PostgreSQL ORs bitmaps of its redundant terms);
+        None unless the scope is found as it was added, one of the conditions ANDed at the top."""
         added = self.model._base_manager.filter(self._scope).query.where.children
         unscoped = plain._chain()
         where = unscoped.query.where
-        if len(added) == 1 and where.connector == AND and not where.negated:
-            for position, child in enumerate(where.children):
-                if child == added[0]:
-                    del where.children[position]
-                    break
-        return unscoped
+        if len(added) != 1 or where.connector != AND or where.negated:
+            return None
+        for position, child in enumerate(where.children):
+            if child == added[0]:
+                del where.children[position]
+                return unscoped
+        return None
 
 
 def not_for_index(condition: Q) -> Q:

@@ -168,8 +168,8 @@ def test_web_list_and_api_pages_match_the_plain_query(personas, world, web_as, a
 
 
 def test_a_reshaped_query_keeps_the_scope(personas, world):
-    """Filters that leave the scope's condition where it was, or not (an OR with the whole queryset): the
-    branches read only the scope either way."""
+    """Filters beside the scope's condition, and a queryset ORed with another (whose rows no branch holds: it
+    is then read plainly)."""
     actor = personas.alice
     visible = selectors.customers_visible_to(actor)
     branched = selectors.customer_list(actor=actor)
@@ -197,3 +197,12 @@ def test_nearest_first_reads_the_same_rows(personas, world):
     expected = ids(plain)
     for start in range(0, len(expected) + 3, 3):
         assert ids(branched[start:start + 3]) == expected[start:start + 3]
+
+
+def test_a_list_ored_with_other_rows_keeps_them(personas, world):
+    carol_first = Customer.objects.filter(owner=personas.carol).order_by("-created_at", "-id")[:1]
+    outside = Customer.objects.filter(pk__in=list(carol_first.values_list("pk", flat=True)))
+    combined = (selectors.customer_list(actor=personas.bob) | outside).order_by("-created_at", "-id")
+    expected = ids((selectors.customers_visible_to(personas.bob) | outside).order_by("-created_at", "-id"))
+    assert outside.get().pk in expected
+    assert ids(combined[0:100]) == expected
