@@ -30,7 +30,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("customers", "0006_customer_deleted_ids"),
+        ("customers", "0007_pool_owner_statistics"),
     ]
 
     operations = [
