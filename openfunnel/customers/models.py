@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from openfunnel.core.branches import BranchedQuerySet
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.links import pk_url
 from openfunnel.core.models import SoftDeleteModel, TimeStampedModel, VersionedModel
@@ -124,6 +125,9 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         related_name="+",
         verbose_name=_("created by"),
     )
+
+    # the lists read a page of a scope branch by branch (customers.selectors.customer_list)
+    objects = BranchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from openfunnel.accounts.scope import has_perm, visible_owner_ids
 from openfunnel.core.api import parse_id
+from openfunnel.core.branches import not_for_index
 from openfunnel.core.errors import NotFound
 from openfunnel.pool.models import Pool, PoolEvent
 
@@ -154,7 +155,9 @@ def pool_customers(*, actor: Any, pool: Pool, search: str = "") -> QuerySet[Any]
     `search` matches part of the name."""
     from openfunnel.customers.models import Customer
 
-    customers = (Customer.objects.filter(pool=pool, owner__isnull=True, deleted_at__isnull=True)
+    # read in the order of the customer_pool_queue index, on SQLite too (not_for_index)
+    unowned = not_for_index(Q(owner__isnull=True))
+    customers = (Customer.objects.filter(unowned, pool=pool, deleted_at__isnull=True)
                  .select_related("level", "previous_owner").order_by("-pool_entered_at", "-id"))
     search = (search or "").strip()[:100]
     return customers.filter(name__icontains=search) if search else customers

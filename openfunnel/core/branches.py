@@ -1,0 +1,100 @@
+"""Pages of a list whose data scope is an OR, read one ordered branch at a time.
+
+A scope such as "owned by one of these users, or shared with me, or lying in one of my pools" is an OR of
+branches. For the first page of it in some order, SQLite gathers every row of every branch (a multi-index OR)
+and sorts them all; PostgreSQL, filtered on one column and sorted on another, does much the same. Yet the
+first n rows of the whole scope are among the first n rows of each branch in that order, and each branch
+alone is an index range read in that order that stops after n rows.
+
+So a slice [a:b] of an ordered `BranchedQuerySet` first reads, for each branch, the ids of its first b rows
+(the queryset's own filters and order, plus the branch), and then slices the queryset restricted to those ids
+exactly as before: the scope, the filters and the order still apply to the rows read, branches that overlap
+(a customer both owned and shared) count once, and the answer is the plain query's, row for row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Func, Q, QuerySet
+from django.db.models.sql.where import AND
+
+
+class BranchedQuerySet(QuerySet):
+    """A queryset that may be filtered by a scope whose branches are known (`filter_in_branches`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scope: Q | None = None
+        self._branches: tuple[Q, ...] = ()
+
+    def _clone(self) -> BranchedQuerySet:
+        clone = super()._clone()
+        clone._scope, clone._branches = self._scope, self._branches
+        return clone
+
+    def filter_in_branches(self, scope: Q, branches: list[Q]) -> BranchedQuerySet:
+        """filter(scope), where `scope` is exactly the OR of `branches`: a slice is then read by branch.
+
+        Each branch must select only rows of the scope, and together all of them: the tests of a scope check
+        both (e.g. customers/tests/test_branches.py)."""
+        clone = self.filter(scope)
+        clone._scope, clone._branches = scope, tuple(branches)
+        return clone
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice) and self._reads_branches(k):
+            within = self._within_branches(k.stop)
+            if within is not None:
+                return within[k]
+        return super().__getitem__(k)
+
+    def _reads_branches(self, k: slice) -> bool:
+        query = self.query
+        return (len(self._branches) > 1 and k.step is None and isinstance(k.stop, int) and k.stop > 0
+                and self._result_cache is None and self.ordered and not query.is_sliced
+                and not query.combinator and not query.distinct)
+
+    def _within_branches(self, limit: int) -> QuerySet | None:
+        """The queryset restricted to the ids among the first `limit` rows of each branch (without branches,
+        so that slicing it is a plain slice); None when the scope is not one of the conditions every row
+        meets (the query was reshaped, e.g. ORed with another): then the branches may not hold every row."""
+        plain = self._chain()
+        plain._scope, plain._branches = None, ()
+        unscoped = self._without_scope(plain)
+        if unscoped is None:
+            return None
+        base = self.model._base_manager.using(self.db)
+        # Each part is an IN of the branch's ordered, limited ids: SQLite allows no ORDER BY / LIMIT directly
+        # in a member of a UNION, and the IN costs a primary-key lookup per id.
+        parts = [base.filter(pk__in=unscoped.filter(branch).values("pk")[:limit]).order_by().values("pk")
+                 for branch in self._branches]
+        return plain.filter(pk__in=parts[0].union(*parts[1:], all=True))
+
+    def _without_scope(self, plain: QuerySet) -> QuerySet | None:
+        """`plain` without the scope's condition, for the branch reads (a branch implies the scope, and the
+        OR left beside it would only mislead the planners: PostgreSQL ORs bitmaps of its redundant terms);
+        None unless the scope is found as it was added, one of the conditions ANDed at the top."""
+        added = self.model._base_manager.filter(self._scope).query.where.children
+        unscoped = plain._chain()
+        where = unscoped.query.where
+        if len(added) != 1 or where.connector != AND or where.negated:
+            return None
+        for position, child in enumerate(where.children):
+            if child == added[0]:
+                del where.children[position]
+                return unscoped
+        return None
+
+
+def not_for_index(condition: Q) -> Q:
+    """`condition` as SQLite's planner will not pick an index for (`likely(…)`: the same truth value; a
+    partial index whose WHERE it states can still be read). Its statistics are averages: the (pool, owner)
+    index says 146 customers per pool and owner, hiding that a pool's unowned customers are 20,000, and a
+    team's 57 owners look like 23,000 rows to sort rather than a tenth of the table to walk in the list's
+    order — so SQLite would read and sort them all instead of reading an index in the list's order that
+    stops at the page. PostgreSQL's estimates see both: the condition stays as it is there."""
+    if connection.vendor != "sqlite":
+        return condition
+    return Q(Func(condition, function="likely", output_field=BooleanField()))
