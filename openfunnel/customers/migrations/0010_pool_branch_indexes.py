@@ -30,7 +30,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("customers", "0007_pool_owner_statistics"),
+        ("customers", "0009_search_index"),
     ]
 
     operations = [
