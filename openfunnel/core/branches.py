@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Func, Q, QuerySet
+from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 from django.db.models.sql.where import AND
 
 
@@ -28,19 +28,30 @@ class BranchedQuerySet(QuerySet):
         super().__init__(*args, **kwargs)
         self._scope: Q | None = None
         self._branches: tuple[Q, ...] = ()
+        self._walked: frozenset[str] = frozenset()
 
     def _clone(self) -> BranchedQuerySet:
         clone = super()._clone()
-        clone._scope, clone._branches = self._scope, self._branches
+        clone._scope, clone._branches, clone._walked = self._scope, self._branches, self._walked
         return clone
 
-    def filter_in_branches(self, scope: Q, branches: list[Q]) -> BranchedQuerySet:
+    def filter_in_branches(self, scope: Q, branches: list[Q], *, walked: tuple[str, ...] = ()) -> BranchedQuerySet:
         """filter(scope), where `scope` is exactly the OR of `branches`: a slice is then read by branch.
+
+        `walked`: orders ("-created_at") that PostgreSQL reads well without branches, walking an index of the
+        whole table in that order and keeping the scope's rows (a branch read costs it a few ms more there).
 
         Each branch must select only rows of the scope, and together all of them: the tests of a scope check
         both (e.g. customers/tests/test_branches.py)."""
         clone = self.filter(scope)
-        clone._scope, clone._branches = scope, tuple(branches)
+        clone._scope, clone._branches, clone._walked = scope, tuple(branches), frozenset(walked)
+        return clone
+
+    def read_plainly(self) -> BranchedQuerySet:
+        """No branch reads: for a filter so selective (a text search) that reading each branch in the list's
+        order would walk far for few rows, where its own index finds them at once."""
+        clone = self._chain()
+        clone._scope, clone._branches = None, ()
         return clone
 
     def __getitem__(self, k: Any) -> Any:
@@ -54,7 +65,8 @@ class BranchedQuerySet(QuerySet):
         query = self.query
         return (len(self._branches) > 1 and k.step is None and isinstance(k.stop, int) and k.stop > 0
                 and self._result_cache is None and self.ordered and not query.is_sliced
-                and not query.combinator and not query.distinct)
+                and not query.combinator and not query.distinct
+                and not (connection.vendor == "postgresql" and _first_order(query) in self._walked))
 
     def _within_branches(self, limit: int) -> QuerySet | None:
         """The queryset restricted to the ids among the first `limit` rows of each branch (without branches,
@@ -86,6 +98,18 @@ class BranchedQuerySet(QuerySet):
                 del where.children[position]
                 return unscoped
         return None
+
+
+def _first_order(query: Any) -> str | None:
+    """The query's first order term as "field" / "-field", when it is a plain column."""
+    if not query.order_by:
+        return None
+    term = query.order_by[0]
+    if isinstance(term, str):
+        return term
+    if isinstance(term, OrderBy) and isinstance(term.expression, F):
+        return ("-" if term.descending else "") + term.expression.name
+    return None
 
 
 def not_for_index(condition: Q) -> Q:

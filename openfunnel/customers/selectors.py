@@ -97,7 +97,7 @@ def customers_visible_to(actor: Any) -> QuerySet[Customer]:
 def _customers_in_branches(actor: Any) -> QuerySet[Customer]:
     """customers_visible_to, its slices read branch by branch of the scope (core.branches)."""
     scope, branches = _scope(actor, pool_basics=True)
-    return Customer.objects.filter(deleted_at__isnull=True).filter_in_branches(scope, branches)
+    return Customer.objects.filter(deleted_at__isnull=True).filter_in_branches(scope, branches, walked=("-created_at",))
 
 
 def customer_in_scope(actor: Any, customer: Customer, *, pool_basics: bool = False) -> bool:

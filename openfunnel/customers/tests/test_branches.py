@@ -126,6 +126,22 @@ def test_a_page_reads_each_branch_in_order(personas, world):
     assert page_sql.count("UNION ALL") == 3 and page_sql.count("LIMIT 26") == 4 + 1  # and the page itself
 
 
+def _page_sql(branched) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        list(branched[0:26])
+    sql, = [q["sql"] for q in queries.captured_queries if 'FROM "customers_customer"' in q["sql"]]
+    return sql
+
+
+def test_a_text_search_and_postgresqls_walked_order_read_plainly(personas, world):
+    """A searched page reads the text's own indexes, not each branch in order; on PostgreSQL the default order
+    walks the whole table's creation index (filter_in_branches(walked=...)), elsewhere it reads by branch."""
+    searched, _plain = listed(personas.alice, "-last_follow_up_at", search="Pooled")
+    assert _page_sql(searched).count("LIMIT 26") == 1   # the page alone, no branch read
+    newest, _plain = listed(personas.alice, "-created_at")
+    assert (_page_sql(newest).count("LIMIT 26") == 1) == (connection.vendor == "postgresql")
+
+
 def test_the_admin_list_is_not_branched(personas, world):
     branched, _plain = listed(personas.admin, "-created_at")
     with CaptureQueriesContext(connection) as queries:
