@@ -26,7 +26,7 @@ class BranchedQuerySet(QuerySet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._scope: Q | None = None
+        self._scope: Any = None   # the where-node filter_in_branches added
         self._branches: tuple[Q, ...] = ()
         self._walked: frozenset[str] = frozenset()
 
@@ -43,8 +43,12 @@ class BranchedQuerySet(QuerySet):
 
         Each branch must select only rows of the scope, and together all of them: the tests of a scope check
         both (e.g. customers/tests/test_branches.py)."""
+        before = len(self.query.where.children)
         clone = self.filter(scope)
-        clone._scope, clone._branches, clone._walked = scope, tuple(branches), frozenset(walked)
+        children = clone.query.where.children
+        # the condition the scope added, kept to be found again (and taken out) in the branch reads
+        added = children[-1] if len(children) == before + 1 else None
+        clone._scope, clone._branches, clone._walked = added, tuple(branches), frozenset(walked)
         return clone
 
     def read_plainly(self) -> BranchedQuerySet:
@@ -88,13 +92,12 @@ class BranchedQuerySet(QuerySet):
         """`plain` without the scope's condition, for the branch reads (a branch implies the scope, and the
         OR left beside it would only mislead the planners: PostgreSQL ORs bitmaps of its redundant terms);
         None unless the scope is found as it was added, one of the conditions ANDed at the top."""
-        added = self.model._base_manager.filter(self._scope).query.where.children
         unscoped = plain._chain()
         where = unscoped.query.where
-        if len(added) != 1 or where.connector != AND or where.negated:
+        if self._scope is None or where.connector != AND or where.negated:
             return None
         for position, child in enumerate(where.children):
-            if child == added[0]:
+            if child == self._scope:
                 del where.children[position]
                 return unscoped
         return None

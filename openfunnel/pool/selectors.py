@@ -155,7 +155,8 @@ def pool_customers(*, actor: Any, pool: Pool, search: str = "") -> QuerySet[Any]
     `search` matches part of the name."""
     from openfunnel.customers.models import Customer
 
-    # read in the order of the customer_pool_queue index, on SQLite too (not_for_index)
+    # meant to read SQLite in the order of the customer_pool_queue index (not_for_index): it does at scale 0.2,
+    # not yet with the full-scale statistics (bench README, fifth round)
     unowned = not_for_index(Q(owner__isnull=True))
     customers = (Customer.objects.filter(unowned, pool=pool, deleted_at__isnull=True)
                  .select_related("level", "previous_owner").order_by("-pool_entered_at", "-id"))

@@ -17,6 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from openfunnel.sales.models import days_since
+
 # what a card shows, read as a row
 CARD_VALUES = ("id", "name", "amount", "expected_close_date", "status", "stage_id", "closed_at", "stage_entered_at",
                "customer__name", "owner__name", "owner__username", "stage__max_days")
@@ -61,7 +63,7 @@ def decorate(cards: list[Card], now: dt.datetime, *, can_edit: bool) -> None:
               "stalled": _("Stalled")}
     money = money_format()
     for card in cards:
-        card.days = max((now - card.stage_entered_at).days, 0)   # Opportunity.days_in_stage
+        card.days = days_since(card.stage_entered_at, now)
         card.stalled, card.overdue = card_flags(status=card.status, days=card.days, max_days=card.stage_max_days,
                                                 expected_close_date=card.expected_close_date, today=today)
         card.html = _card(card, detail.replace("/0/", f"/{card.pk}/"), move.replace("/0/", f"/{card.pk}/"),

@@ -99,6 +99,11 @@ class LostReason(models.Model):
         return self.name
 
 
+def days_since(moment: Any, now: Any) -> int:
+    """Whole days from `moment` to `now`, never negative (an opportunity's days in its stage, a card's too)."""
+    return max((now - moment).days, 0)
+
+
 class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("opportunity status", "Open")
@@ -197,7 +202,7 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
         return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"))
 
     def days_in_stage(self, now: Any = None) -> int:
-        return max(((now or timezone.now()) - self.stage_entered_at).days, 0)
+        return days_since(self.stage_entered_at, now or timezone.now())
 
     @property
     def is_stalled(self) -> bool:
