@@ -10,6 +10,9 @@ So a slice [a:b] of an ordered `BranchedQuerySet` first reads, for each branch, 
 (the queryset's own filters and order, plus the branch), and then slices the queryset restricted to those ids
 exactly as before: the scope, the filters and the order still apply to the rows read, branches that overlap
 (a customer both owned and shared) count once, and the answer is the plain query's, row for row.
+
+A count capped at n (`count_up_to`, the paginator's "more than 1,000") reads the same way, in no order: if one
+branch holds n rows the scope does, and if none does, the branches' rows are all the scope's rows.
 """
 
 from __future__ import annotations
@@ -65,6 +68,17 @@ class BranchedQuerySet(QuerySet):
                 return within[k]
         return super().__getitem__(k)
 
+    def count_up_to(self, limit: int) -> int:
+        """min(count(), limit), reading at most `limit` rows of each branch (in no order) rather than the
+        rows of the OR, which a selective filter beside it (a level) makes the database look far for."""
+        if len(self._branches) > 1 and self._result_cache is None and not self.query.is_sliced \
+                and not self.query.combinator and not self.query.distinct:
+            parts = self._branch_reads(limit, ordered=False)
+            if parts is not None:
+                # UNION, not UNION ALL: a customer both owned and shared counts once
+                return min(parts[0].union(*parts[1:]).count(), limit)
+        return self.order_by()[:limit].count()
+
     def _reads_branches(self, k: slice) -> bool:
         query = self.query
         return (len(self._branches) > 1 and k.step is None and isinstance(k.stop, int) and k.stop > 0
@@ -76,17 +90,28 @@ class BranchedQuerySet(QuerySet):
         """The queryset restricted to the ids among the first `limit` rows of each branch (without branches,
         so that slicing it is a plain slice); None when the scope is not one of the conditions every row
         meets (the query was reshaped, e.g. ORed with another): then the branches may not hold every row."""
+        parts = self._branch_reads(limit, ordered=True)
+        if parts is None:
+            return None
+        plain = self._chain()
+        plain._scope, plain._branches = None, ()
+        return plain.filter(pk__in=parts[0].union(*parts[1:], all=True))
+
+    def _branch_reads(self, limit: int, *, ordered: bool) -> list[QuerySet] | None:
+        """For each branch, the ids of its first `limit` rows (the queryset's filters, and its order if
+        `ordered`), or None when the scope is not found as it was added (see `_without_scope`)."""
         plain = self._chain()
         plain._scope, plain._branches = None, ()
         unscoped = self._without_scope(plain)
         if unscoped is None:
             return None
+        if not ordered:
+            unscoped = unscoped.order_by()
         base = self.model._base_manager.using(self.db)
-        # Each part is an IN of the branch's ordered, limited ids: SQLite allows no ORDER BY / LIMIT directly
-        # in a member of a UNION, and the IN costs a primary-key lookup per id.
-        parts = [base.filter(pk__in=unscoped.filter(branch).values("pk")[:limit]).order_by().values("pk")
-                 for branch in self._branches]
-        return plain.filter(pk__in=parts[0].union(*parts[1:], all=True))
+        # Each part is an IN of the branch's limited ids: SQLite allows no ORDER BY / LIMIT directly in a
+        # member of a UNION, and the IN costs a primary-key lookup per id.
+        return [base.filter(pk__in=unscoped.filter(branch).values("pk")[:limit]).order_by().values("pk")
+                for branch in self._branches]
 
     def _without_scope(self, plain: QuerySet) -> QuerySet | None:
         """`plain` without the scope's condition, for the branch reads (a branch implies the scope, and the

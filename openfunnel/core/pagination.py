@@ -27,6 +27,9 @@ class CappedPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return super().count
+        counted_up_to = getattr(rows, "count_up_to", None)   # a scope read by branch (core.branches)
+        if counted_up_to is not None:
+            return counted_up_to(self.count_cap + 1)
         # SELECT COUNT(*) FROM (SELECT … LIMIT cap + 1): the database stops reading at the cap
         return rows.order_by()[: self.count_cap + 1].count()
 

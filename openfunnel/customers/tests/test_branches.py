@@ -222,3 +222,25 @@ def test_a_list_ored_with_other_rows_keeps_them(personas, world):
     expected = ids((selectors.customers_visible_to(personas.bob) | outside).order_by("-created_at", "-id"))
     assert outside.get().pk in expected
     assert ids(combined[0:100]) == expected
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_a_capped_count_reads_each_branch_up_to_the_cap(personas, world, who):
+    """min(count, cap) whatever the cap: one branch holding the cap, none holding it, overlapping branches
+    (the manager's shared customers he also sees through his team) counted once."""
+    actor = getattr(personas, who)
+    level, tag = str(world["level"].pk), str(world["tag"].pk)
+    for filters in ({}, {"level": level}, {"tag": tag}, {"search": "Pooled"}):
+        branched, plain = listed(actor, "-last_follow_up_at", **filters)
+        total = plain.count()
+        for cap in (1, 2, 5, 9, total, total + 1, 1000):
+            assert branched.count_up_to(cap) == min(total, cap), (who, filters, cap)
+
+
+def test_the_paginators_count_is_read_by_branch(personas, world):
+    branched, plain = listed(personas.alice, "-last_follow_up_at", level=str(world["level"].pk))
+    with CaptureQueriesContext(connection) as queries:
+        count = CappedPaginator(branched, 4).count
+    assert count == plain.count()
+    sql, = [q["sql"] for q in queries.captured_queries]
+    assert sql.count("UNION") == 3 and "UNION ALL" not in sql and sql.count("LIMIT 1001") == 4
