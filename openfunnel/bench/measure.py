@@ -168,7 +168,7 @@ def measure_page(
     )
     if keep_queries:
         result["query_log"] = [
-            {"ms": round(float(q.get("time") or 0) * 1000, 1), "sql": q["sql"][:3000]}
+            {"ms": round(float(q.get("time") or 0) * 1000, 1), "sql": q["sql"][:20000]}
             for q in captured.captured_queries
         ]
     if operation.sql is not None:

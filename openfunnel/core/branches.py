@@ -107,11 +107,13 @@ class BranchedQuerySet(QuerySet):
             return None
         if not ordered:
             unscoped = unscoped.order_by()
+        parts = [unscoped.filter(branch).values("pk")[:limit] for branch in self._branches]
+        if connection.features.supports_slicing_ordering_in_compound:
+            return parts
+        # SQLite allows no ORDER BY / LIMIT directly in a member of a UNION: each part is then an IN of the
+        # branch's limited ids, at the cost of a primary-key lookup per id
         base = self.model._base_manager.using(self.db)
-        # Each part is an IN of the branch's limited ids: SQLite allows no ORDER BY / LIMIT directly in a
-        # member of a UNION, and the IN costs a primary-key lookup per id.
-        return [base.filter(pk__in=unscoped.filter(branch).values("pk")[:limit]).order_by().values("pk")
-                for branch in self._branches]
+        return [base.filter(pk__in=part).order_by().values("pk") for part in parts]
 
     def _without_scope(self, plain: QuerySet) -> QuerySet | None:
         """`plain` without the scope's condition, for the branch reads (a branch implies the scope, and the

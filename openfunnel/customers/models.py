@@ -67,6 +67,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         CustomerLevel,
         null=True,
         blank=True,
+        db_index=False,   # customer_level_scope leads with it
         on_delete=models.PROTECT,
         related_name="customers",
         verbose_name=_("level"),
@@ -137,6 +138,9 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
             models.Index(fields=["owner", "-last_follow_up_at"], name="customer_owner_followup"),
             models.Index(fields=["owner", "-id"], name="customer_owner_recent"),
             models.Index(fields=["pool", "owner"], name="customer_pool_owner"),
+            # a list filtered by level, counted branch by branch of the scope (core.branches): each branch's
+            # rows of a level are a range of it, read without the table (on SQLite the rowid is the id)
+            models.Index(fields=["level", "owner", "pool", "deleted_at"], include=["id"], name="customer_level_scope"),
             # the list's default order: a large scope reads its first page off this index
             models.Index(fields=["-created_at", "-id"], name="customer_recent"),
             # the recycle bin's customers, few: "not on a deleted customer" is a NOT IN of these ids
