@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from openfunnel.core.heap import settle
+
 
 class Command(BaseCommand):
     help = ("Builds (once) a large deterministic company in the configured database (--scale 1: 500 reps, "
@@ -63,6 +65,7 @@ class Command(BaseCommand):
 
         ctx = measure.build_context()
         measure.login_clients(ctx)
+        settle()   # as a server's worker is when it starts serving (openfunnel.wsgi)
         load_before = report.load_average()
         try:
             results = measure.run_operations(ctx, names=names, repeat=options["repeat"], warmup=options["warmup"],

@@ -51,8 +51,8 @@ def serve_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from django.core.wsgi import get_wsgi_application
+            from openfunnel.wsgi import application   # its start-up objects frozen (core.heap)
 
-            return get_wsgi_application()
+            return application
 
     OpenFunnelServer().run()
