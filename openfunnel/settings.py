@@ -2,7 +2,6 @@
 
 OPENFUNNEL_DATA_DIR   where the SQLite file, uploads and the secret key live (default ./var)
 DATABASE_URL          PostgreSQL (postgres://user@host:5432/name); SQLite in the data dir when unset
-DATABASE_PREPARED     "0" turns PostgreSQL's server-side binding and prepared statements off (default on)
 REDIS_URL             cache + Celery broker in production; the embedded default needs none
                       (then run `celery -A openfunnel worker --beat` beside `openfunnel serve`)
 SECRET_KEY            generated once into the data dir when unset
@@ -115,12 +114,6 @@ FORM_RENDERER = "openfunnel.web.renderers.FastWidgetRenderer"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
     DATABASES["default"].setdefault("TEST", {})
-    if DATABASES["default"]["ENGINE"].endswith("postgresql") and os.environ.get("DATABASE_PREPARED", "1") == "1":
-        # Parameters bound by the server, so that psycopg prepares a statement a connection has run 5 times: the
-        # requests' recurring statements (session, user, a claim's checks) are parsed and planned once per
-        # connection instead of every time (a claim: ~1-1.5 ms less of PostgreSQL's CPU, bench README). Behind a
-        # pooler in transaction mode (pgbouncer < 1.21), set DATABASE_PREPARED=0.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     DATABASES = {
         "default": {
