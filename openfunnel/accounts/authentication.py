@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from openfunnel.accounts.models import ApiToken, User
+from openfunnel.core.compiled import CompiledQuery
 
 
 def hash_token(key: str) -> str:
@@ -45,6 +46,23 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+def _user_with_page_data(user_id: int) -> Any:
+    """The user with their role and department, the bell's unread count and the reference token (get_user)."""
+    from openfunnel.accounts.models import ReferenceVersion
+    from openfunnel.automation.models import Notification
+
+    unread = (Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).order_by()
+              .values("recipient").annotate(n=Count("id")).values("n"))
+    return (User.objects.select_related("role", "department")
+            .annotate(unread_notification_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
+                      reference_token=Subquery(ReferenceVersion.objects.filter(pk=1).values("token")[:1]))
+            .filter(pk=user_id))
+
+
+# Every request reads the user: its SQL is compiled once per process (openfunnel.core.compiled).
+_signed_in_user = CompiledQuery(_user_with_page_data)
+
+
 class ScopedModelBackend(ModelBackend):
     """Loads the role and department with the user, since every scoped query needs them."""
 
@@ -52,13 +70,9 @@ class ScopedModelBackend(ModelBackend):
         # The bell's unread count rides along: every page shows it, and it saves a query per page.
         # So does the token of the reference data (openfunnel.web.choices): the choice lists a process keeps stay
         # valid while it is unchanged.
-        from openfunnel.accounts.models import ReferenceVersion
-        from openfunnel.automation.models import Notification
-
-        unread = (Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).order_by()
-                  .values("recipient").annotate(n=Count("id")).values("n"))
-        user = (User.objects.select_related("role", "department")
-                .annotate(unread_notification_count=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
-                          reference_token=Subquery(ReferenceVersion.objects.filter(pk=1).values("token")[:1]))
-                .filter(pk=user_id).first())
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = _signed_in_user.first(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import statistics
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
@@ -34,6 +38,7 @@ CLAIM_TARGET = 200.0          # claims per second on PostgreSQL (issue 5)
 class Claimer:
     user: Any
     client: Any
+    csrf_token: str = ""
 
 
 def _claimers(ctx: Context, pool_id: int) -> list[Claimer]:
@@ -47,25 +52,40 @@ def _claimers(ctx: Context, pool_id: int) -> list[Claimer]:
     for user in (User.objects.filter(username__startswith="bench.rep", is_active=True)
                  .exclude(pk=ctx.users["rep"].pk).select_related("role").order_by("username")[:4 * CLIENTS]):
         if pools_visible_to(user).filter(pk=pool_id).exists():
-            client = Client()
+            # as a browser: CSRF checked, its token from the pool page's claim forms (the cookie they set)
+            client = Client(enforce_csrf_checks=True)
             client.force_login(user)
-            found.append(Claimer(user, client))
+            page = client.get(f"/pool/{pool_id}/")
+            if page.status_code != 200 or "csrftoken" not in client.cookies:
+                raise OperationError(f"the pool page answered {page.status_code} without a CSRF cookie")
+            found.append(Claimer(user, client, client.cookies["csrftoken"].value))
         if len(found) == CLIENTS:
             return found
     raise OperationError(f"fewer than {CLIENTS} reps are members of pool {pool_id}")
 
 
-def _post(path: str) -> Callable[[Any, int], tuple[int, str, float]]:
-    """A claim through the URL: (status, error code of a JSON answer, seconds)."""
+def _post(path: str) -> Callable[[Claimer, int], tuple[int, str, float]]:
+    """A claim through the URL as a browser sends it: (status, error code of a JSON answer, seconds).
+
+    The page's claim button posts a urlencoded form with the CSRF token; the API call sends JSON with the token
+    in its header (a session's script). The page's answer is a redirect to the customer, whose page shows the
+    message the claim left and so takes it out of the messages cookie: the cookie is dropped after each claim
+    as that page would (left in place, a client that never follows the redirects carries every message it was
+    ever given, up to the cookie's 4 kB, and each claim decodes and signs them all again)."""
     api = path.startswith("/api/")
 
-    def post(client: Any, customer_id: int) -> tuple[int, str, float]:
+    def post(claimer: Claimer, customer_id: int) -> tuple[int, str, float]:
+        client = claimer.client
         started = time.perf_counter()
         if api:
-            response = client.post(path, {"customer": customer_id}, content_type="application/json")
+            response = client.post(path, {"customer": customer_id}, content_type="application/json",
+                                   headers={"X-CSRFToken": claimer.csrf_token})
         else:
-            response = client.post(path, {"customer": str(customer_id)})
+            response = client.post(path, urlencode({"customer": customer_id,
+                                                    "csrfmiddlewaretoken": claimer.csrf_token}),
+                                   content_type="application/x-www-form-urlencoded")
         seconds = time.perf_counter() - started
+        client.cookies.pop("messages", None)
         code = ""
         if api and response.status_code >= 400:
             code = response.json().get("error", {}).get("code", "")
@@ -80,29 +100,49 @@ def _forking() -> Any:
     return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
-def _run_clients(work: list[Callable[[], Any]], parallel: bool) -> tuple[float, float, list[Any]]:
+def _database_cpu() -> float | None:
+    """CPU seconds the PostgreSQL backend of this process's connection has used, when the server runs on this
+    machine (its process is readable in /proc); None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return None
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
+
+
+def _run_clients(work: list[Callable[[], Any]], parallel: bool) -> tuple[float, float, list[Any], float | None]:
     """Runs one callable per client — each in a process of its own with its own database connection, released
     at once — or one after the other on this connection. Returns the wall time, the CPU seconds of the clients
-    (their processes: the requests' Python, Django's handler included) and each callable's result."""
+    (their processes: the requests' Python, Django's handler included), each callable's result, and the CPU
+    seconds of the clients' PostgreSQL backends (None unless processes on a local server)."""
     if not parallel:
         cpu, started = time.process_time(), time.perf_counter()
         results = [call() for call in work]
-        return time.perf_counter() - started, time.process_time() - cpu, results
+        return time.perf_counter() - started, time.process_time() - cpu, results, None
     fork = _forking()
     if fork is None:
-        return _run_threads(work)
+        return (*_run_threads(work), None)
     connections.close_all()     # a forked child must not share this process's database connection
     start = fork.Barrier(len(work) + 1)
     answers = fork.Queue()
 
     def child(index: int) -> None:
         try:
+            database = _database_cpu()    # connects before the start
             start.wait(timeout=120)
             cpu = time.process_time()
             result = work[index]()
-            answers.put((index, None, time.process_time() - cpu, result))
+            after = _database_cpu() if database is not None else None
+            answers.put((index, None, time.process_time() - cpu, result,
+                         None if after is None or database is None else after - database))
         except BaseException as error:  # reported by the parent, with the other clients' results
-            answers.put((index, "".join(traceback.format_exception(error, limit=5)), 0.0, None))
+            answers.put((index, "".join(traceback.format_exception(error, limit=5)), 0.0, None, None))
         finally:
             connections.close_all()
 
@@ -115,11 +155,13 @@ def _run_clients(work: list[Callable[[], Any]], parallel: bool) -> tuple[float, 
     wall = time.perf_counter() - started
     for process in processes:
         process.join(timeout=60)
-    failed = [error for _index, error, _cpu, _result in got if error]
+    failed = [answer[1] for answer in got if answer[1]]
     if failed:
         raise OperationError(f"a client failed: {failed[0]}")
-    results = [result for _index, _error, _cpu, result in sorted(got, key=lambda answer: answer[0])]
-    return wall, sum(cpu for _index, _error, cpu, _result in got), results
+    results = [answer[3] for answer in sorted(got, key=lambda answer: answer[0])]
+    database = [answer[4] for answer in got]
+    return (wall, sum(answer[2] for answer in got), results,
+            None if None in database else sum(d for d in database if d is not None))
 
 
 def _run_threads(work: list[Callable[[], Any]]) -> tuple[float, float, list[Any]]:
@@ -157,20 +199,22 @@ def _claim_round(claimers: list[Claimer], batches: list[list[int]], path: str, o
     post = _post(path)
 
     def client_work(index: int) -> Callable[[], list[tuple[int, str, float]]]:
-        return lambda: [post(claimers[index].client, customer_id) for customer_id in batches[index]]
+        return lambda: [post(claimers[index], customer_id) for customer_id in batches[index]]
 
+    database = None
     if parallel:
-        wall, cpu, results = _run_clients([client_work(i) for i in range(len(claimers))], parallel=True)
+        wall, cpu, results, database = _run_clients([client_work(i) for i in range(len(claimers))], parallel=True)
     else:  # interleaved, as parallel clients would be, on this connection
         results = [[] for _ in claimers]
         cpu, started = time.process_time(), time.perf_counter()
         for position in range(max(len(b) for b in batches)):
             for index, claimer in enumerate(claimers):
                 if position < len(batches[index]):
-                    results[index].append(post(claimer.client, batches[index][position]))
+                    results[index].append(post(claimer, batches[index][position]))
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     statuses = [status for per_client in results for status, _code, _s in per_client]
-    return {"wall": wall, "cpu": cpu, "latencies": [s for per_client in results for _st, _c, s in per_client],
+    return {"wall": wall, "cpu": cpu, "database_cpu": database,
+            "latencies": [s for per_client in results for _st, _c, s in per_client],
             "failed": [s for s in statuses if s != ok]}
 
 
@@ -204,7 +248,7 @@ def _contention(claimers: list[Claimer], customers: list[int], pool_id: int, par
     fork = _forking() if parallel else None
 
     def attempt(claimer: Claimer, customer_id: int) -> tuple[int, str, int]:
-        status, code, _seconds = post(claimer.client, customer_id)
+        status, code, _seconds = post(claimer, customer_id)
         return status, code, claimer.user.pk
 
     try:
@@ -219,14 +263,14 @@ def _contention(claimers: list[Claimer], customers: list[int], pool_id: int, par
                     got.append(attempt(claimer, customer_id))
                 return got
 
-            _wall, _cpu, per_client = _run_clients([lambda c=c: racer(c) for c in claimers], True)
+            _wall, _cpu, per_client, _database = _run_clients([lambda c=c: racer(c) for c in claimers], True)
             for got in per_client:
                 for customer_id, answer in zip(customers, got, strict=True):
                     answers[customer_id].append(answer)
         else:
             for customer_id in customers:
-                _wall, _cpu, got = _run_clients([lambda c=c, k=customer_id: attempt(c, k) for c in claimers],
-                                                parallel)
+                _wall, _cpu, got, _database = _run_clients(
+                    [lambda c=c, k=customer_id: attempt(c, k) for c in claimers], parallel)
                 answers[customer_id] += got
         owners = dict(Customer.objects.filter(pk__in=customers).values_list("pk", "owner_id"))
         wrong = []
@@ -278,13 +322,17 @@ def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
     result: dict[str, Any] = {"clients": CLIENTS, "parallel": parallel,
                               "client_kind": ("processes" if _forking() else "threads") if parallel else "turns",
                               "claims_per_round": len(owners),
-                              "rounds": rounds, "pool": pool_id}
+                              "rounds": rounds, "pool": pool_id,
+                              # what a claim's request reads besides the claim: REDIS_URL makes sessions cached_db
+                              "sessions": settings.SESSION_ENGINE.rsplit(".", 1)[-1],
+                              "prepared_statements": bool(connection.settings_dict.get("OPTIONS", {})
+                                                          .get("server_side_binding"))}
     if not parallel:
         result["note"] = "inside a transaction: the clients took turns on one connection"
     paths = {"web": (f"/pool/{pool_id}/claim/", 302), "api": (f"/api/v1/pools/{pool_id}/claim/", 200)}
     problems: list[str] = []
     for via, (path, ok) in paths.items():
-        rates, latencies, cpu = [], [], []
+        rates, latencies, cpu, database_cpu = [], [], [], []
         for number in range(max(warmup, 1) + rounds):
             snapshot = Snapshot.take(list(owners))
             try:
@@ -300,6 +348,8 @@ def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
                     problems += [f"{via}: {p}" for p in _check_claimed(snapshot, claimed)]
                     rates.append(sum(len(b) for b in chosen) / done["wall"])
                     cpu.append(done["cpu"] / sum(len(b) for b in chosen))
+                    if done["database_cpu"] is not None:
+                        database_cpu.append(done["database_cpu"] / sum(len(b) for b in chosen))
                     latencies += done["latencies"]
             finally:
                 snapshot.restore()
@@ -310,9 +360,12 @@ def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
                            "rates": [round(r, 1) for r in rates],
                            "median_ms": round(statistics.median(latencies) * 1000, 2),
                            "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
-                           "queries": _claim_queries(claimers[0], path, batches[0][0]),
+                           "queries": _claim_queries(claimers[0], path, batches[0][:2]),
                            # the clients' processes (Django's handler runs in them); the database's CPU is not in it
-                           "cpu_ms": round(statistics.median(cpu) * 1000, 2)}
+                           "cpu_ms": round(statistics.median(cpu) * 1000, 2),
+                           # their PostgreSQL backends' CPU (a local server only; clock ticks of 10 ms summed)
+                           **({"database_cpu_ms": round(statistics.median(database_cpu) * 1000, 2)}
+                              if database_cpu else {})}
     result["contention"] = _contention(claimers, contested, pool_id, parallel)
     for claimer in claimers:
         claimer.client.logout()
@@ -324,12 +377,16 @@ def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
     return result
 
 
-def _claim_queries(claimer: Claimer, path: str, customer_id: int) -> int:
-    """The SQL statements of one claim (session and user included)."""
-    snapshot = Snapshot.take([customer_id])
+def _claim_queries(claimer: Claimer, path: str, customer_ids: list[int]) -> int:
+    """The SQL statements of one claim (session and user included), after a first claim has filled what the
+    process keeps (reference data: the department tree, the pools)."""
+    snapshot = Snapshot.take(customer_ids[:2])
     try:
+        post = _post(path)
+        if len(customer_ids) > 1:
+            post(claimer, customer_ids.pop(0))
         with CaptureQueriesContext(connection) as captured:
-            _post(path)(claimer.client, customer_id)
+            post(claimer, customer_ids[0])
         return len(captured.captured_queries)
     finally:
         snapshot.restore()

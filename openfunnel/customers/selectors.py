@@ -11,6 +11,7 @@ from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from openfunnel.accounts.scope import has_perm, request_cached, visible_owner_ids
 from openfunnel.core.api import parse_id
 from openfunnel.core.branches import not_for_index
+from openfunnel.core.compiled import CompiledQuery
 from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.customers import search_index
 from openfunnel.customers.models import Contact, Customer, CustomerLevel, CustomerShare, DedupSettings, Tag
@@ -199,11 +200,36 @@ def customer_detail(*, actor: Any, id: Any) -> Customer:
 def customer_owned_detail(*, actor: Any, id: Any) -> Customer:
     """A customer the actor owns, as customer_detail gives it, without the scope's lookups (owning it is in
     every scope): the API's answer to a claim. NotFound when the actor does not own it."""
-    customer = _with_row_data(Customer.objects.filter(owner_id=actor.pk, deleted_at__isnull=True,
-                                                      pk=parse_id(id))).first()
+    customer = _owned_customer.first(actor.pk, parse_id(id))
     if customer is None:
         raise NotFound()
+    # what _with_row_data's prefetches leave, from queries compiled once (core.compiled)
+    _set_prefetched(customer, "tags", _tags_of.all(customer.pk))
+    shares = _shares_of.all(customer.pk)
+    for share in shares:
+        share.customer = customer
+    _set_prefetched(customer, "shares", shares)
     return customer
+
+
+def _set_prefetched(customer: Customer, name: str, rows: list[Any]) -> None:
+    """`rows` as prefetch_related would leave them: customer.<name>.all() answers them without a query."""
+    queryset = getattr(customer, name).all()
+    queryset._result_cache, queryset._prefetch_done = rows, True
+    if not hasattr(customer, "_prefetched_objects_cache"):
+        customer._prefetched_objects_cache = {}
+    customer._prefetched_objects_cache[name] = queryset
+
+
+def _owned_customer_query(owner_id: int, customer_id: int) -> QuerySet[Customer]:
+    return (Customer.objects.select_related("owner", "level", "campaign")
+            .filter(owner_id=owner_id, deleted_at__isnull=True, pk=customer_id))
+
+
+_owned_customer = CompiledQuery(_owned_customer_query)
+_tags_of = CompiledQuery(lambda customer_id: Tag.objects.filter(customers=customer_id))
+_shares_of = CompiledQuery(lambda customer_id: CustomerShare.objects.select_related("user")
+                           .filter(customer_id=customer_id).order_by("id"))
 
 
 def customers_deleted(actor: Any) -> QuerySet[Customer]:

@@ -6,7 +6,9 @@ holders of config.manage (the admins who configure pools). A pool the actor does
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Subquery, Value, When
@@ -100,13 +102,53 @@ def pool_list(*, actor: Any) -> QuerySet[Pool]:
             .order_by("name", "id"))
 
 
+@dataclass(frozen=True)
+class _KeptPools:
+    """Every pool (with its reclaim target and exempt stage) and who is a member of which: reference data."""
+
+    pools: dict[int, Pool]
+    by_user: dict[int, frozenset[int]]
+    by_department: dict[int, frozenset[int]]
+
+    @classmethod
+    def load(cls) -> _KeptPools:
+        def grouped(rows: Any) -> dict[int, frozenset[int]]:
+            found: dict[int, set[int]] = {}
+            for member, pool_id in rows:
+                found.setdefault(member, set()).add(pool_id)
+            return {member: frozenset(ids) for member, ids in found.items()}
+
+        return cls(pools={pool.pk: pool for pool in Pool.objects.select_related("reclaim_to", "exempt_stage")},
+                   by_user=grouped(Pool.member_users.through.objects.values_list("user_id", "pool_id")),
+                   by_department=grouped(Pool.member_departments.through.objects.values_list("department_id",
+                                                                                            "pool_id")))
+
+    def visible(self, actor: Any, pool_id: int) -> Pool | None:
+        """A copy of the pool if the actor may open it (the same rule as pools_visible_to)."""
+        pool = self.pools.get(pool_id)
+        if pool is None:
+            return None
+        if not is_pool_admin(actor) and pool_id not in self.by_user.get(actor.pk, ()) and not any(
+                pool_id in self.by_department.get(department, ()) for department in _department_chain(actor)):
+            return None
+        return copy.copy(pool)   # the caller's to mark and change; its related rows stay shared
+
+
 def pool_get(*, actor: Any, id: Any, related: bool = True) -> Pool:
     """One visible pool; NotFound when missing or when the actor is not a member (nor a pool admin).
     `related=False` leaves its reclaim target and exempt stage to be read when needed (a claim needs neither)."""
-    pools = pools_visible_to(actor)
-    if related:
-        pools = pools.select_related("reclaim_to", "exempt_stage")
-    pool = pools.filter(pk=parse_id(id)).first()
+    pool_id = parse_id(id)
+    if getattr(actor, "reference_token", None) and actor.is_active:
+        # Pools and their members are reference data (web.choices.REFERENCE_MODELS: a save, a delete or a change
+        # of members changes the token read with the user): the process's copy answers without a query.
+        from openfunnel.web.choices import reference_cached
+
+        pool = reference_cached(actor, "pool.kept_pools", _KeptPools.load).visible(actor, pool_id)
+    else:
+        pools = pools_visible_to(actor)
+        if related:
+            pools = pools.select_related("reclaim_to", "exempt_stage")
+        pool = pools.filter(pk=pool_id).first()
     if pool is None:
         raise NotFound()
     pool.visible_to = actor.pk   # found through the actor's visibility: the claim services need not ask again

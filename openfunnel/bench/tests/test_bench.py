@@ -83,8 +83,9 @@ def test_bench_command_writes_every_operation_and_the_row_counts(db: Any, tmp_pa
     # changed is put back (the pool log holds the generated history only).
     claims = by_name["pool.claim"]
     assert claims["kind"] == "throughput" and claims["clients"] == 8 and claims["claims_per_round"] >= 8
-    for via in ("web", "api"):
+    for via in ("web", "api"):   # posted as a browser would: with the CSRF token, which is checked
         assert claims[via]["claims_per_second"] > 0 and claims[via]["queries"] > 0
+    assert claims["sessions"] in ("db", "cached_db")
     race = claims["contention"]
     assert race["passed"] is True and race["one_winner_each"] == race["customers"] >= 1
     assert race["requests"] == 8 * race["customers"] and race["claims_logged"] == race["customers"]

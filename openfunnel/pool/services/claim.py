@@ -102,16 +102,21 @@ def cooldown_until(*, pool: Pool, user: Any, customer_id: int | None = None, lea
     return until if until > now else None
 
 
-def _claim_checks(pool: Pool, user_id: int, customer_id: int, now: dt.datetime) -> tuple[bool, int, int | None]:
-    """What the limits of a customer claim need, in one statement read after the user's lock (a statement of its
-    own: its snapshot must include the claims that held the lock before): whether the user is in cooldown for
-    the customer, the customers they own, their customer claims of the local day (None without a daily limit).
-    The same conditions as cooldown_until, _owned_count and _check_daily_limit, which word the refusals."""
+def _claim_checks(pool: Pool, user_id: int, customer_id: int,
+                  now: dt.datetime) -> tuple[bool, bool, int, int | None]:
+    """What a customer claim needs to know, in one statement read after the user's lock (a statement of its
+    own: its snapshot must include the claims that held the lock before): whether the customer lies unowned in
+    the pool, whether the user is in cooldown for it, the customers they own, their customer claims of the local
+    day (None without a daily limit). The same conditions as _customer_in_pool_or_raise, cooldown_until,
+    _owned_count and _check_daily_limit, which word the refusals."""
     from openfunnel.customers.models import Customer
 
     quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
     events, customers = quote(PoolEvent._meta.db_table), quote(Customer._meta.db_table)
-    parts, params = [], []
+    in_pool = (f"EXISTS (SELECT 1 FROM {customers} WHERE id = %s AND owner_id IS NULL AND pool_id = %s "
+               f"AND deleted_at IS NULL)")
+    parts = [in_pool]
+    params: list[Any] = [customer_id, pool.pk]
     if pool.cooldown_days:
         # last + K days > now  <=>  last > now - K days
         parts.append(f"EXISTS (SELECT 1 FROM {events} WHERE user_id = %s AND customer_id = %s "
@@ -134,8 +139,8 @@ def _claim_checks(pool: Pool, user_id: int, customer_id: int, now: dt.datetime) 
         parts.append("NULL")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}", params)
-        cooling, owned, daily = cursor.fetchone()
-    return bool(cooling), int(owned), None if daily is None else int(daily)
+        in_pool, cooling, owned, daily = cursor.fetchone()
+    return bool(in_pool), bool(cooling), int(owned), None if daily is None else int(daily)
 
 
 def _customer_in_pool_or_raise(pool: Pool, customer_id: int) -> Any:
@@ -154,10 +159,10 @@ def _customer_in_pool_or_raise(pool: Pool, customer_id: int) -> Any:
     raise NotFound()
 
 
-def _take(*, pool: Pool, customer: Any, owner: Any, now: dt.datetime) -> Any:
+def _take(*, pool: Pool, customer_id: int, owner: Any, now: dt.datetime, read: Any = None) -> Any:
     """The conditional UPDATE; already_claimed when another claim or assignment got there first. Returns the
-    customer as read before, with the columns the UPDATE wrote, and its version and name as the UPDATE left
-    them (RETURNING: no second read)."""
+    customer `read` before, or else one holding only what the UPDATE wrote (its other fields load when first
+    used), with its version and name as the UPDATE left them (RETURNING: no second read)."""
     from openfunnel.customers.models import Customer
 
     table, adapt = connection.ops.quote_name(Customer._meta.db_table), connection.ops.adapt_datetimefield_value
@@ -168,15 +173,22 @@ def _take(*, pool: Pool, customer: Any, owner: Any, now: dt.datetime) -> Any:
             f"version = version + 1, updated_at = %s "
             f"WHERE id = %s AND owner_id IS NULL AND pool_id = %s AND deleted_at IS NULL"
             f"{' RETURNING version, name' if returning else ''}",
-            [owner.pk, adapt(now), adapt(now), customer.pk, pool.pk])
+            [owner.pk, adapt(now), adapt(now), customer_id, pool.pk])
         row = cursor.fetchone() if returning else ((None, None) if cursor.rowcount == 1 else None)
     if row is None:
         raise Conflict(_("Someone else has just claimed this customer."), code="already_claimed")
     if not returning:
-        row = Customer.objects.filter(pk=customer.pk).values_list("version", "name").get()
-    customer.version, customer.name = row
+        row = Customer.objects.filter(pk=customer_id).values_list("version", "name").get()
+    written = {"id": customer_id, "version": row[0], "name": row[1], "owner_id": owner.pk, "owner_since": now,
+               "pool_id": pool.pk, "pool_entered_at": None, "pool_reason": "", "updated_at": now}
+    if read is None:
+        names = [f.attname for f in Customer._meta.concrete_fields if f.attname in written]
+        customer = Customer.from_db(connection.alias, names, [written[name] for name in names])
+    else:
+        customer = read
+        for name, value in written.items():
+            setattr(customer, name, value)
     customer.owner, customer.pool = owner, pool
-    customer.owner_since, customer.updated_at, customer.pool_entered_at, customer.pool_reason = now, now, None, ""
     return customer
 
 
@@ -207,17 +219,20 @@ def customer_claim(*, actor: Any, pool: Pool, customer_id: Any, now: dt.datetime
 
     if pool.claim_mode == Pool.ClaimMode.ASSIGN:
         raise PermissionDenied(_("Customers in this pool are assigned by a manager."))
-    customer = _customer_in_pool_or_raise(pool, parse_id(customer_id))
+    customer_id = parse_id(customer_id)
     _lock_users([actor.pk])
-    cooling, owned, claimed_today = _claim_checks(pool, actor.pk, customer.pk, now)
-    until = cooldown_until(pool=pool, user=actor, customer_id=customer.pk, now=now) if cooling else None
+    in_pool, cooling, owned, claimed_today = _claim_checks(pool, actor.pk, customer_id, now)
+    if not in_pool:
+        # why not (already_claimed or NotFound, worded there), unless it came back to the pool meanwhile
+        _customer_in_pool_or_raise(pool, customer_id)
+    until = cooldown_until(pool=pool, user=actor, customer_id=customer_id, now=now) if cooling else None
     if until is not None:
         day = timezone.localdate(until)
         raise Conflict(_("You gave this customer up recently; you may claim it again from %(date)s.")
                        % {"date": day.isoformat()}, code="cooldown", extra={"until": day.isoformat()})
     _check_owned_limit(pool, actor, owned)
     _check_daily_limit(pool, actor, now, claimed_today)
-    claimed = _take(pool=pool, customer=customer, owner=actor, now=now)
+    claimed = _take(pool=pool, customer_id=customer_id, owner=actor, now=now)
     # the rows _record would write (pool.services.bulk says so and its tests check it), without model instances
     from openfunnel.core.bulk import RowWriter
     from openfunnel.pool.services.bulk import Person, PoolBatch, PoolRows, Record
@@ -291,7 +306,7 @@ def customers_assign(*, actor: Any, pool: Pool, customer_ids: list[Any], owner: 
     for index, customer in enumerate(customers):
         receiver = next_receiver(receivers, load, index, strategy)
         _check_owned_limit(pool, receiver, load[receiver.pk])
-        taken = _take(pool=pool, customer=customer, owner=receiver, now=now)
+        taken = _take(pool=pool, customer_id=customer.pk, owner=receiver, now=now, read=customer)
         load[receiver.pk] += 1
         _record(kind=PoolEvent.Kind.ASSIGN, pool=pool, customer=taken, user=receiver, actor=actor, now=now,
                 verb="pool.assigned", changes={"owner": [None, receiver.pk]})

@@ -22,6 +22,7 @@ def test_member_claims_a_pool_customer(personas, pool, in_pool):
     customer = customer_claim(actor=personas.alice, pool=pool, customer_id=in_pool[0].pk, now=NOW)
     assert customer.owner == personas.alice and customer.owner_since == NOW and customer.pool == pool
     assert customer.version == 2 and customer.pool_reason == ""
+    assert customer.name_key == in_pool[0].name_key   # a column the claim did not write: read when first used
     event = PoolEvent.objects.get()
     assert (event.kind, event.user, event.actor, event.customer_id) == ("claim", personas.alice, personas.alice,
                                                                         customer.pk)
