@@ -72,6 +72,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         verbose_name=_("level"),
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    # the campaign: a partial index of the customers that have one (Meta.indexes, migration 0011)
     campaign = models.ForeignKey(
         "leads.Campaign",
         null=True,
@@ -79,6 +80,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         on_delete=models.SET_NULL,
         related_name="customers",
         verbose_name=_("campaign"),
+        db_index=False,
     )
     # owner and pool: no index of their own, Meta.indexes lead with them (see migration 0008)
     owner = models.ForeignKey(
@@ -142,6 +144,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
             # the recycle bin's customers, few: "not on a deleted customer" is a NOT IN of these ids
             # (sales.selectors.live_customer_q) instead of a join to every row's customer
             models.Index(fields=["id"], condition=models.Q(deleted_at__isnull=False), name="customer_deleted_ids"),
+            models.Index(fields=["campaign"], condition=models.Q(campaign__isnull=False), name="customer_campaign"),
         ]
 
     def __str__(self) -> str:
