@@ -120,8 +120,8 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
     name = models.CharField(_("name"), max_length=200)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="opportunities",
                                  verbose_name=_("customer"))
-    # owner and pipeline: no index of their own, Meta.indexes lead with them; campaign, lead and lost reason:
-    # partial indexes of the rows that have one (see migration 0007)
+    # owner and pipeline: no index of their own, Meta.indexes lead with them; campaign, lead, lost reason and
+    # deleted by: partial indexes of the rows that have one (see migration 0007)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities",
                               verbose_name=_("owner"), db_index=False)
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="opportunities",
@@ -158,6 +158,9 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
     checklist_done = models.JSONField(default=dict, blank=True, editable=False)  # {stage id: [items]}
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("created by"))
+    # SoftDeleteModel's, with a partial index of the deleted rows only (Meta.indexes, migration 0007)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("deleted by"), db_index=False)
     # Copies of the customer's owner, pool and recycle-bin state, kept by database triggers
     # (openfunnel.sales.customer_copy) on every write path, so that the opportunity scope ("owned in scope, or
     # on a customer the actor sees") and "not on a deleted customer" are conditions on this table alone.
@@ -188,6 +191,7 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
             models.Index(fields=["lead"], name="opp_lead", condition=models.Q(lead__isnull=False)),
             models.Index(fields=["lost_reason"], name="opp_lost_reason",
                          condition=models.Q(lost_reason__isnull=False)),
+            models.Index(fields=["deleted_by"], name="opp_deleted_by", condition=models.Q(deleted_by__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(probability__lte=100), name="opp_probability_max_100"),

@@ -5,9 +5,10 @@ pool (a claim, a transfer, the reclaim job), and the new row version goes into e
 them, most at a random page. Here (as customers 0008 did for the customer):
 - the owner's and the pipeline's own indexes are dropped: opp_owner_status_stage and opp_pipeline_stage_status
   lead with these columns and serve the same lookups, the foreign keys' checks included;
-- the campaign's, the lead's and the lost reason's indexes hold only the rows that have one: most opportunities
-  have none, and every lookup of these columns names a value (`campaign_id = …`, `IN (…)`, a deletion's
-  SET NULL or PROTECT check), which a partial index `WHERE … IS NOT NULL` serves.
+- the campaign's, the lead's, the lost reason's and the deleter's indexes hold only the rows that have one:
+  most opportunities have none (their entries sat among the NULLs at the place of their row version, a random
+  page per write), and every lookup of these columns names a value (`campaign_id = …`, `IN (…)`, a deletion's
+  SET NULL or PROTECT check), which a partial index `WHERE … IS NOT NULL` serves on both databases.
 Dropped by name rather than by altering the fields on the database: on SQLite that would rebuild the table.
 """
 
@@ -19,7 +20,8 @@ TABLE = "sales_opportunity"
 # the foreign keys' own indexes, as Django named them (the same on every database)
 DROPPED = {"sales_opportunity_owner_id_e47ae089": "owner_id", "sales_opportunity_pipeline_id_d2341c08": "pipeline_id",
            "sales_opportunity_campaign_id_32c47bc9": "campaign_id", "sales_opportunity_lead_id_773bde79": "lead_id",
-           "sales_opportunity_lost_reason_id_41056614": "lost_reason_id"}
+           "sales_opportunity_lost_reason_id_41056614": "lost_reason_id",
+           "sales_opportunity_deleted_by_id_3f22e5d2": "deleted_by_id"}
 
 
 def drop(apps, schema_editor):
@@ -65,6 +67,11 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name="opportunity", name="pipeline",
                     field=_fk("sales.pipeline", django.db.models.deletion.PROTECT, verbose_name="pipeline")),
+                migrations.AlterField(
+                    model_name="opportunity", name="deleted_by",
+                    field=models.ForeignKey(blank=True, db_index=False, null=True,
+                                            on_delete=django.db.models.deletion.SET_NULL, related_name="+",
+                                            to=settings.AUTH_USER_MODEL, verbose_name="deleted by")),
             ],
             database_operations=[migrations.RunPython(drop, create, elidable=False)],
         ),
@@ -81,5 +88,10 @@ class Migration(migrations.Migration):
             model_name="opportunity",
             index=models.Index(condition=models.Q(("lost_reason__isnull", False)), fields=["lost_reason"],
                                name="opp_lost_reason"),
+        ),
+        migrations.AddIndex(
+            model_name="opportunity",
+            index=models.Index(condition=models.Q(("deleted_by__isnull", False)), fields=["deleted_by"],
+                               name="opp_deleted_by"),
         ),
     ]
