@@ -14,7 +14,9 @@ class Notification(models.Model):
         TASK = "task", _("Task")
         SYSTEM = "system", _("System")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # no index of its own: notification_inbox leads with it (migration 0002)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SYSTEM)
     message = models.CharField(_("message"), max_length=500)
     object_type = models.CharField(max_length=32, blank=True)

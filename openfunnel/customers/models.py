@@ -80,6 +80,7 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         on_delete=models.SET_NULL,
         related_name="customers",
         verbose_name=_("campaign"),
+        db_index=False,
     )
     # owner and pool: no index of their own, Meta.indexes lead with them (see migration 0008)
     owner = models.ForeignKey(
@@ -127,6 +128,10 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         verbose_name=_("created by"),
     )
 
+    # SoftDeleteModel's, with a partial index of the deleted rows only (Meta.indexes, migration 0011)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("deleted by"), db_index=False)
+
     # the lists read a page of a scope branch by branch (customers.selectors.customer_list)
     objects = BranchedQuerySet.as_manager()
 
@@ -146,6 +151,10 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
             # the recycle bin's customers, few: "not on a deleted customer" is a NOT IN of these ids
             # (sales.selectors.live_customer_q) instead of a join to every row's customer
             models.Index(fields=["id"], condition=models.Q(deleted_at__isnull=False), name="customer_deleted_ids"),
+            # foreign keys most customers leave empty: only the rows that have one (every lookup names a value)
+            models.Index(fields=["campaign"], condition=models.Q(campaign__isnull=False), name="customer_campaign"),
+            models.Index(fields=["deleted_by"], condition=models.Q(deleted_by__isnull=False),
+                         name="customer_deleted_by"),
         ]
 
     def __str__(self) -> str:

@@ -101,13 +101,14 @@ class PoolEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
                              verbose_name=_("pool"))
+    # customer and user: no index of their own, Meta.indexes lead with them (migration 0005)
     customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="pool_events", verbose_name=_("customer"))
+                                 related_name="pool_events", verbose_name=_("customer"), db_index=False)
     lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="pool_events", verbose_name=_("lead"))
     # The rep concerned: who claimed / received it, or who lost it on release / reclaim.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="pool_events", verbose_name=_("user"))
+                             related_name="pool_events", verbose_name=_("user"), db_index=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", verbose_name=_("by"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)

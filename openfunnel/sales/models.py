@@ -120,10 +120,12 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
     name = models.CharField(_("name"), max_length=200)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="opportunities",
                                  verbose_name=_("customer"))
+    # owner and pipeline: no index of their own, Meta.indexes lead with them; campaign, lead, lost reason and
+    # deleted by: partial indexes of the rows that have one (see migration 0007)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities",
-                              verbose_name=_("owner"))
+                              verbose_name=_("owner"), db_index=False)
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="opportunities",
-                                 verbose_name=_("pipeline"))
+                                 verbose_name=_("pipeline"), db_index=False)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="opportunities",
                               verbose_name=_("stage"))
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
@@ -134,12 +136,12 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
                                          default=ForecastCategory.PIPELINE)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     campaign = models.ForeignKey("leads.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="opportunities", verbose_name=_("campaign"))
+                                 related_name="opportunities", verbose_name=_("campaign"), db_index=False)
     lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="opportunities", verbose_name=_("lead"))
+                             related_name="opportunities", verbose_name=_("lead"), db_index=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     lost_reason = models.ForeignKey(LostReason, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="opportunities", verbose_name=_("lost reason"))
+                                    related_name="opportunities", verbose_name=_("lost reason"), db_index=False)
     lost_note = models.TextField(_("lost note"), blank=True)
     won_at = models.DateTimeField(_("won at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -156,6 +158,9 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
     checklist_done = models.JSONField(default=dict, blank=True, editable=False)  # {stage id: [items]}
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("created by"))
+    # SoftDeleteModel's, with a partial index of the deleted rows only (Meta.indexes, migration 0007)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("deleted by"), db_index=False)
     # Copies of the customer's owner, pool and recycle-bin state, kept by database triggers
     # (openfunnel.sales.customer_copy) on every write path, so that the opportunity scope ("owned in scope, or
     # on a customer the actor sees") and "not on a deleted customer" are conditions on this table alone.
@@ -181,6 +186,12 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
                          include=["owner", "customer_owner_id", "customer_pool_id", "customer", "amount",
                                   "probability"],
                          condition=models.Q(deleted_at__isnull=True, customer_deleted=False)),
+            # the foreign keys most rows leave empty: only the rows that have one (every lookup names a value)
+            models.Index(fields=["campaign"], name="opp_campaign", condition=models.Q(campaign__isnull=False)),
+            models.Index(fields=["lead"], name="opp_lead", condition=models.Q(lead__isnull=False)),
+            models.Index(fields=["lost_reason"], name="opp_lost_reason",
+                         condition=models.Q(lost_reason__isnull=False)),
+            models.Index(fields=["deleted_by"], name="opp_deleted_by", condition=models.Q(deleted_by__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(probability__lte=100), name="opp_probability_max_100"),
