@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
 from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 from django.db.models.sql.where import AND
 
@@ -57,9 +58,7 @@ class BranchedQuerySet(QuerySet):
     def read_plainly(self) -> BranchedQuerySet:
         """No branch reads: for a filter so selective (a text search) that reading each branch in the list's
         order would walk far for few rows, where its own index finds them at once."""
-        clone = self._chain()
-        clone._scope, clone._branches = None, ()
-        return clone
+        return self._plain()
 
     def __getitem__(self, k: Any) -> Any:
         if isinstance(k, slice) and self._reads_branches(k):
@@ -73,11 +72,35 @@ class BranchedQuerySet(QuerySet):
         rows of the OR, which a selective filter beside it (a level) makes the database look far for."""
         if len(self._branches) > 1 and self._result_cache is None and not self.query.is_sliced \
                 and not self.query.combinator and not self.query.distinct:
-            parts = self._branch_reads(limit, ordered=False)
-            if parts is not None:
-                # UNION, not UNION ALL: a customer both owned and shared counts once
-                return min(parts[0].union(*parts[1:]).count(), limit)
+            unscoped = self._without_scope(self._plain())
+            if unscoped is not None:
+                return min(self._count_union(unscoped.order_by(), limit), limit)
         return self.order_by()[:limit].count()
+
+    def _count_union(self, unscoped: QuerySet, limit: int) -> int:
+        """COUNT(*) of the UNION of each branch's first `limit` ids, every branch a subquery in FROM (SQLite
+        allows no LIMIT in a member of a UNION, and an IN would cost a primary-key lookup per id); UNION, not
+        UNION ALL: a customer both owned and shared counts once."""
+        connection = connections[self.db]
+        members, params = [], []
+        for number, branch in enumerate(self._branches):
+            try:
+                sql, branch_params = (unscoped.filter(branch).values("pk")[:limit]
+                                      .query.get_compiler(self.db).as_sql())
+            except EmptyResultSet:   # e.g. the ids shared with a user who has none
+                continue
+            members.append(f"SELECT * FROM ({sql}) branch_{number}")
+            params += branch_params
+        if not members:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({' UNION '.join(members)}) scope", params)
+            return cursor.fetchone()[0]
+
+    def _plain(self) -> BranchedQuerySet:
+        plain = self._chain()
+        plain._scope, plain._branches = None, ()
+        return plain
 
     def _reads_branches(self, k: slice) -> bool:
         query = self.query
@@ -90,30 +113,17 @@ class BranchedQuerySet(QuerySet):
         """The queryset restricted to the ids among the first `limit` rows of each branch (without branches,
         so that slicing it is a plain slice); None when the scope is not one of the conditions every row
         meets (the query was reshaped, e.g. ORed with another): then the branches may not hold every row."""
-        parts = self._branch_reads(limit, ordered=True)
-        if parts is None:
-            return None
-        plain = self._chain()
-        plain._scope, plain._branches = None, ()
-        return plain.filter(pk__in=parts[0].union(*parts[1:], all=True))
-
-    def _branch_reads(self, limit: int, *, ordered: bool) -> list[QuerySet] | None:
-        """For each branch, the ids of its first `limit` rows (the queryset's filters, and its order if
-        `ordered`), or None when the scope is not found as it was added (see `_without_scope`)."""
-        plain = self._chain()
-        plain._scope, plain._branches = None, ()
+        plain = self._plain()
         unscoped = self._without_scope(plain)
         if unscoped is None:
             return None
-        if not ordered:
-            unscoped = unscoped.order_by()
         parts = [unscoped.filter(branch).values("pk")[:limit] for branch in self._branches]
-        if connection.features.supports_slicing_ordering_in_compound:
-            return parts
-        # SQLite allows no ORDER BY / LIMIT directly in a member of a UNION: each part is then an IN of the
-        # branch's limited ids, at the cost of a primary-key lookup per id
-        base = self.model._base_manager.using(self.db)
-        return [base.filter(pk__in=part).order_by().values("pk") for part in parts]
+        if not connection.features.supports_slicing_ordering_in_compound:
+            # SQLite allows no ORDER BY / LIMIT directly in a member of a UNION: each part is then an IN of the
+            # branch's limited ids, at the cost of a primary-key lookup per id
+            base = self.model._base_manager.using(self.db)
+            parts = [base.filter(pk__in=part).order_by().values("pk") for part in parts]
+        return plain.filter(pk__in=parts[0].union(*parts[1:], all=True))
 
     def _without_scope(self, plain: QuerySet) -> QuerySet | None:
         """`plain` without the scope's condition, for the branch reads (a branch implies the scope, and the

@@ -244,3 +244,12 @@ def test_the_paginators_count_is_read_by_branch(personas, world):
     assert count == plain.count()
     sql, = [q["sql"] for q in queries.captured_queries]
     assert sql.count("UNION") == 3 and "UNION ALL" not in sql and sql.count("LIMIT 1001") == 4
+
+
+def test_a_capped_count_with_an_empty_branch(personas, world):
+    """A user with no shared customer: that branch holds nothing (its SQL cannot even be written)."""
+    from openfunnel.customers.models import CustomerShare
+
+    CustomerShare.objects.filter(user=personas.bob).delete()
+    branched, plain = listed(personas.bob, "-created_at")
+    assert branched.count_up_to(1000) == plain.count() > 0
