@@ -70,8 +70,7 @@ class BranchedQuerySet(QuerySet):
     def count_up_to(self, limit: int) -> int:
         """min(count(), limit), reading at most `limit` rows of each branch (in no order) rather than the
         rows of the OR, which a selective filter beside it (a level) makes the database look far for."""
-        if len(self._branches) > 1 and self._result_cache is None and not self.query.is_sliced \
-                and not self.query.combinator and not self.query.distinct:
+        if self._has_branches():
             unscoped = self._without_scope(self._plain())
             if unscoped is not None:
                 return min(self._count_union(unscoped.order_by(), limit), limit)
@@ -81,7 +80,6 @@ class BranchedQuerySet(QuerySet):
         """COUNT(*) of the UNION of each branch's first `limit` ids, every branch a subquery in FROM (SQLite
         allows no LIMIT in a member of a UNION, and an IN would cost a primary-key lookup per id); UNION, not
         UNION ALL: a customer both owned and shared counts once."""
-        connection = connections[self.db]
         members, params = [], []
         for number, branch in enumerate(self._branches):
             try:
@@ -93,7 +91,7 @@ class BranchedQuerySet(QuerySet):
             params += branch_params
         if not members:
             return 0
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM ({' UNION '.join(members)}) scope", params)
             return cursor.fetchone()[0]
 
@@ -102,12 +100,17 @@ class BranchedQuerySet(QuerySet):
         plain._scope, plain._branches = None, ()
         return plain
 
-    def _reads_branches(self, k: slice) -> bool:
+    def _has_branches(self) -> bool:
+        """Whether reads may go by branch: a scope of several branches, on a query not yet evaluated, sliced,
+        combined or made distinct."""
         query = self.query
-        return (len(self._branches) > 1 and k.step is None and isinstance(k.stop, int) and k.stop > 0
-                and self._result_cache is None and self.ordered and not query.is_sliced
-                and not query.combinator and not query.distinct
-                and not (connection.vendor == "postgresql" and _first_order(query) in self._walked))
+        return (len(self._branches) > 1 and self._result_cache is None and not query.is_sliced
+                and not query.combinator and not query.distinct)
+
+    def _reads_branches(self, k: slice) -> bool:
+        return (self._has_branches() and k.step is None and isinstance(k.stop, int) and k.stop > 0
+                and self.ordered
+                and not (connection.vendor == "postgresql" and _first_order(self.query) in self._walked))
 
     def _within_branches(self, limit: int) -> QuerySet | None:
         """The queryset restricted to the ids among the first `limit` rows of each branch (without branches,
