@@ -18,12 +18,13 @@ from openfunnel.accounts.models import ApiToken, Department, Role, User
 from openfunnel.accounts.permissions import DATA_SCOPES
 from openfunnel.accounts.services.login import client_ip
 from openfunnel.core.api import IdField, StrictSerializer
+from openfunnel.core.output import OutputModelSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 
 # --- departments ------------------------------------------------------------------------------------
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(OutputModelSerializer):
     parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
     user_count = serializers.IntegerField(read_only=True, default=0)
     child_count = serializers.IntegerField(read_only=True, default=0)
@@ -72,7 +73,7 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 # --- roles ------------------------------------------------------------------------------------------
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(OutputModelSerializer):
     display_name = serializers.CharField(read_only=True)
     user_count = serializers.IntegerField(read_only=True, default=0)
     permissions = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -208,7 +209,7 @@ class HandoverReportSerializer(serializers.Serializer):
 # --- users ------------------------------------------------------------------------------------------
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(OutputModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
     role = serializers.CharField(source="role.code", read_only=True, default=None)
     role_name = serializers.CharField(source="role.display_name", read_only=True, default=None)
@@ -291,7 +292,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 # --- sign-in tokens ---------------------------------------------------------------------------------
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(OutputModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "name", "prefix", "created_at", "last_used_at"]

@@ -17,11 +17,12 @@ from openfunnel.activities.filters import ActivityFilter, AttachmentFilter, Task
 from openfunnel.activities.models import Activity, Attachment, Reminder, Task
 from openfunnel.activities.services.follow_ups import CONTENT_MAX, MAX_MENTIONS
 from openfunnel.core.api import IdField, StrictSerializer
+from openfunnel.core.output import OutputModelSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 
 
 @extend_schema_serializer(component_name="RecordAttachment")
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(OutputModelSerializer):
     uploaded_by_name = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
@@ -38,7 +39,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="ActivityAttachment")
-class ActivityAttachmentSerializer(serializers.ModelSerializer):
+class ActivityAttachmentSerializer(OutputModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -49,7 +50,7 @@ class ActivityAttachmentSerializer(serializers.ModelSerializer):
         return reverse("activities:attachment_download", args=[obj.pk])
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(OutputModelSerializer):
     author_name = serializers.SerializerMethodField()
     customer_name = serializers.SerializerMethodField()
     lead_name = serializers.SerializerMethodField()
@@ -163,7 +164,7 @@ class AttachmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(status=204)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(OutputModelSerializer):
     assignee_name = serializers.SerializerMethodField()
     created_by_name = serializers.SerializerMethodField()
     customer_name = serializers.SerializerMethodField()
@@ -243,7 +244,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         return self.respond(services.task_cancel(actor=request.user, task=self.get_object()))
 
 
-class ReminderSerializer(serializers.ModelSerializer):
+class ReminderSerializer(OutputModelSerializer):
     class Meta:
         model = Reminder
         fields = ["id", "due_at", "message", "customer", "lead", "activity", "task", "notified_at", "done_at",

@@ -15,11 +15,12 @@ from openfunnel.audit.filters import EventFilter
 from openfunnel.audit.models import Event
 from openfunnel.audit.verbs import verb_label
 from openfunnel.core.api import Pagination
+from openfunnel.core.output import OutputModelSerializer, OutputSerializer
 from openfunnel.core.recycle import KINDS
 from openfunnel.core.viewsets import ScopedViewSet
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(OutputModelSerializer):
     actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None)
     verb_label = serializers.SerializerMethodField()
 
@@ -49,7 +50,7 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return selectors.event_get(actor=self.request.user, id=pk)
 
 
-class RecycleItemSerializer(serializers.Serializer):
+class RecycleItemSerializer(OutputSerializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField()
     id = serializers.IntegerField()

@@ -13,10 +13,11 @@ from rest_framework.response import Response
 from openfunnel.automation import selectors, services
 from openfunnel.automation.filters import NotificationFilter
 from openfunnel.automation.models import Notification
+from openfunnel.core.output import OutputModelSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(OutputModelSerializer):
     read = serializers.SerializerMethodField()
     object = serializers.SerializerMethodField()
     actor_name = serializers.SerializerMethodField()

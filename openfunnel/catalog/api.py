@@ -13,10 +13,11 @@ from openfunnel.catalog import selectors, services
 from openfunnel.catalog.filters import ProductFilter
 from openfunnel.catalog.models import Product
 from openfunnel.core.api import StrictSerializer
+from openfunnel.core.output import OutputModelSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(OutputModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "code", "name", "category", "unit", "price", "is_active", "description", "created_at",

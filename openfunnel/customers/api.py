@@ -27,10 +27,11 @@ from rest_framework.views import APIView
 
 from openfunnel.accounts.scope import has_perm, visible_owner_ids
 from openfunnel.core.api import IdField, StrictSerializer
-from openfunnel.core.pagination import order_by_term
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.errors import ValidationFailed
 from openfunnel.core.geo import NearbyFilter, distance_value
+from openfunnel.core.output import OutputModelSerializer, OutputSerializer, related_rows
+from openfunnel.core.pagination import order_by_term
 from openfunnel.core.viewsets import ScopedViewSet
 from openfunnel.customers import selectors, services
 from openfunnel.customers.filters import ContactFilter, CustomerFilter
@@ -39,13 +40,13 @@ from openfunnel.customers.models import Contact, Customer, CustomerLevel, DedupS
 # --- output -------------------------------------------------------------------------------------------
 
 
-class CustomerCollaboratorSerializer(serializers.Serializer):
+class CustomerCollaboratorSerializer(OutputSerializer):
     user = serializers.IntegerField(source="user_id")
     user_name = serializers.CharField(source="user.display_name")
     can_edit = serializers.BooleanField()
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(OutputModelSerializer):
     lat = serializers.FloatField(read_only=True, allow_null=True)
     lng = serializers.FloatField(read_only=True, allow_null=True)
     level_name = serializers.CharField(source="level.name", read_only=True, default=None, allow_null=True)
@@ -107,7 +108,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         return distance_value(obj)
 
     def get_tag_names(self, obj: Customer) -> list[str]:
-        return [tag.name for tag in obj.tags.all()]
+        return [tag.name for tag in related_rows(obj, "tags")]
 
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_pool(self, obj: Customer) -> int | None:
@@ -120,10 +121,10 @@ class CustomerSerializer(serializers.ModelSerializer):
         ids = visible_owner_ids(actor)
         if ids is None or obj.owner_id in ids:
             return True
-        return any(share.user_id == actor.pk and share.can_edit for share in obj.shares.all())
+        return any(share.user_id == actor.pk and share.can_edit for share in related_rows(obj, "shares"))
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(OutputModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
 
     class Meta:
@@ -148,7 +149,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerTimelineEventSerializer(serializers.Serializer):
+class CustomerTimelineEventSerializer(OutputSerializer):
     id = serializers.IntegerField(source="event.id")
     verb = serializers.CharField(source="event.verb")
     label = serializers.CharField()
@@ -181,21 +182,21 @@ class CustomerContactPageSerializer(serializers.Serializer):
     results = ContactSerializer(many=True)
 
 
-class CustomerLevelSerializer(serializers.ModelSerializer):
+class CustomerLevelSerializer(OutputModelSerializer):
     class Meta:
         model = CustomerLevel
         fields = ["id", "code", "name", "order", "is_active"]
         read_only_fields = fields
 
 
-class CustomerTagSerializer(serializers.ModelSerializer):
+class CustomerTagSerializer(OutputModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "color"]
         read_only_fields = fields
 
 
-class DedupSettingsSerializer(serializers.ModelSerializer):
+class DedupSettingsSerializer(OutputModelSerializer):
     class Meta:
         model = DedupSettings
         fields = ["check_name", "check_uscc", "check_phone", "check_email"]

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from openfunnel.audit.verbs import verb_label
 from openfunnel.core.api import IdField, StrictSerializer
 from openfunnel.core.choices import Source
+from openfunnel.core.output import OutputModelSerializer, OutputSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 from openfunnel.leads import selectors, services
 from openfunnel.leads.filters import CampaignFilter, LeadFilter
@@ -23,7 +24,7 @@ from openfunnel.leads.models import Campaign, Lead
 # --- campaigns -------------------------------------------------------------------------------------
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(OutputModelSerializer):
     lead_count = serializers.IntegerField(read_only=True, default=0)
     converted_count = serializers.IntegerField(read_only=True, default=0)
     customer_count = serializers.IntegerField(read_only=True, default=0)
@@ -86,7 +87,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
 # --- leads -----------------------------------------------------------------------------------------
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(OutputModelSerializer):
     owner_name = serializers.SerializerMethodField()
     campaign_name = serializers.SerializerMethodField()
 
@@ -170,7 +171,7 @@ class BatchAssignOutput(serializers.Serializer):
         "count": serializers.IntegerField(), "leads": serializers.ListField(child=serializers.IntegerField())})
 
 
-class LeadEventSerializer(serializers.Serializer):
+class LeadEventSerializer(OutputSerializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     verb = serializers.CharField()

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from openfunnel.core.api import IdField, StrictSerializer
 from openfunnel.core.errors import NotFound, ValidationFailed
 from openfunnel.core.geo import NearbyFilter, distance_value
+from openfunnel.core.output import OutputModelSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 from openfunnel.customers.api import CustomerSerializer
 from openfunnel.customers.models import Customer
@@ -41,7 +42,7 @@ class PoolLevelRuleSerializer(serializers.Serializer):
     reclaim_no_deal_days = serializers.IntegerField(min_value=0, max_value=36500, allow_null=True, required=False)
 
 
-class PoolSerializer(serializers.ModelSerializer):
+class PoolSerializer(OutputModelSerializer):
     members = serializers.SerializerMethodField()
     level_rules = serializers.SerializerMethodField()
     customer_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
@@ -92,7 +93,7 @@ class PoolInput(StrictSerializer):
     exempt_stage = IdField(allow_null=True, required=False)
 
 
-class PoolCustomerSerializer(serializers.ModelSerializer):
+class PoolCustomerSerializer(OutputModelSerializer):
     """What a pool member sees of a customer lying in the pool (its basic fields) and, with ?lat=&lng=,
     how far it is in metres."""
 
@@ -112,7 +113,7 @@ class PoolCustomerSerializer(serializers.ModelSerializer):
         return distance_value(obj)
 
 
-class PoolLeadSerializer(serializers.ModelSerializer):
+class PoolLeadSerializer(OutputModelSerializer):
     """What a lead pool's member sees of a lead lying in the pool before claiming it."""
 
     campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None, allow_null=True)

@@ -13,13 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openfunnel.core.api import IdField
+from openfunnel.core.output import OutputModelSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 from openfunnel.pool import selectors
 from openfunnel.pool.filters import PoolEventFilter
 from openfunnel.pool.models import PoolEvent
 
 
-class PoolEventSerializer(serializers.ModelSerializer):
+class PoolEventSerializer(OutputModelSerializer):
     customer_name = serializers.CharField(source="customer.name", default=None, allow_null=True, read_only=True)
     lead_name = serializers.CharField(source="lead.company", default=None, allow_null=True, read_only=True)
     user_name = serializers.CharField(source="user.display_name", default=None, allow_null=True, read_only=True)

@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from openfunnel.core.api import IdField, StrictSerializer
 from openfunnel.core.choices import Source
 from openfunnel.core.errors import NotFound, ValidationFailed
+from openfunnel.core.output import OutputModelSerializer, OutputSerializer
 from openfunnel.core.viewsets import ScopedViewSet
 from openfunnel.customers.models import Contact
 from openfunnel.sales import selectors, services
@@ -61,14 +62,14 @@ def _not_found_message() -> str:
 
 # --- pipelines ----------------------------------------------------------------------------------------------
 
-class StageSerializer(serializers.ModelSerializer):
+class StageSerializer(OutputModelSerializer):
     class Meta:
         model = Stage
         fields = ["id", "name", "order", "probability", "guidance", "checklist", "required_fields",
                   "required_attachments", "max_days", "kind", "is_active"]
 
 
-class PipelineSerializer(serializers.ModelSerializer):
+class PipelineSerializer(OutputModelSerializer):
     stages = StageSerializer(many=True, read_only=True)
 
     class Meta:
@@ -198,7 +199,7 @@ class PipelineStageViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
 
 # --- lost reasons ---------------------------------------------------------------------------------------------
 
-class LostReasonSerializer(serializers.ModelSerializer):
+class LostReasonSerializer(OutputModelSerializer):
     class Meta:
         model = LostReason
         fields = ["id", "name", "order", "is_active"]
@@ -234,7 +235,7 @@ class LostReasonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
 # --- opportunities --------------------------------------------------------------------------------------------
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(OutputModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
     pipeline_name = serializers.CharField(source="pipeline.name", read_only=True)
@@ -257,13 +258,13 @@ class OpportunitySerializer(serializers.ModelSerializer):
         return obj.days_in_stage()
 
 
-class ContactLinkSerializer(serializers.Serializer):
+class ContactLinkSerializer(OutputSerializer):
     contact = serializers.IntegerField(source="contact_id")
     name = serializers.CharField(source="contact.name")
     role = serializers.CharField()
 
 
-class LineSerializer(serializers.Serializer):
+class LineSerializer(OutputSerializer):
     id = serializers.IntegerField()
     product = serializers.IntegerField(source="product_id")
     product_code = serializers.CharField(source="product.code")
@@ -274,7 +275,7 @@ class LineSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(OutputSerializer):
     user = serializers.IntegerField(source="user_id")
     user_name = serializers.CharField(source="user.display_name")
     can_edit = serializers.BooleanField()
@@ -371,7 +372,7 @@ class ShareInput(StrictSerializer):
     can_edit = serializers.BooleanField(required=False)
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(OutputModelSerializer):
     actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None)
     days_in_from_stage = serializers.DecimalField(max_digits=10, decimal_places=1, read_only=True)
 
@@ -381,7 +382,7 @@ class StageChangeSerializer(serializers.ModelSerializer):
                   "days_in_from_stage"]
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(OutputModelSerializer):
     uploaded_by_name = serializers.CharField(source="uploaded_by.display_name", read_only=True, default=None)
     download_url = serializers.SerializerMethodField()
 
