@@ -53,6 +53,7 @@ class _Shape:
     compiler: Any
     adapted: list[int] = field(default_factory=list)   # positions of datetimes the SQL gets adapted (SQLite)
     moments: list[int] = field(default_factory=list)   # arguments that are datetimes (to be aware)
+    typed: dict[int, type] = field(default_factory=dict)   # positions of ids the SQL gets as a typed int
 
 
 class CompiledQuery:
@@ -85,6 +86,8 @@ class CompiledQuery:
             params[position] = value if element is None else value[element]  # type: ignore[index]
         for position in shape.adapted:
             params[position] = connection.ops.adapt_datetimefield_value(params[position])
+        for position, kind in shape.typed.items():
+            params[position] = kind(params[position])
         with connection.cursor() as cursor:
             cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
@@ -133,8 +136,11 @@ class CompiledQuery:
             return _Shape(sql=None, params=[], slots=[], init_list=[], model_slice=slice(0), model=queryset.model,
                           populators=[], annotations={}, converters={}, compiler=compiler)
         params = list(params)
+        # An id compared with an integer column that is not a primary key reaches the SQL as the driver's typed int
+        # (psycopg's Int8 on PostgreSQL): found as such, and given as such.
         slots = [(position, *stand_ins[value]) for position, value in enumerate(params)
-                 if type(value) is int and value in stand_ins]
+                 if isinstance(value, int) and value in stand_ins]
+        typed = {position: type(params[position]) for position, *_ in slots if type(params[position]) is not int}
         adapted = [position for position, value in enumerate(params) if type(value) is str and value in moments]
         slots += [(position, moments[value], None) for position, value in enumerate(params)
                   if type(value) is dt.datetime and value in moments]
@@ -152,4 +158,4 @@ class CompiledQuery:
             model=klass_info["model"], populators=get_related_populators(klass_info, select, self.using),
             annotations=dict(compiler.annotation_col_map or {}),
             converters=compiler.get_converters([column[0] for column in select]), compiler=compiler,
-            adapted=adapted, moments=sorted(set(moments.values())))
+            adapted=adapted, moments=sorted(set(moments.values())), typed=typed)

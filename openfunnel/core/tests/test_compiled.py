@@ -118,3 +118,13 @@ def test_a_datetime_that_does_not_reach_the_sql_or_is_naive_is_refused(personas)
     assert compiled.all(personas.alice.pk, _hour(1, 0), _hour(2, 0), _hour(3, 0)) == []
     with pytest.raises(ValueError):
         compiled.all(personas.alice.pk, _hour(1, 0), dt.datetime(2026, 3, 2), _hour(3, 0))
+
+
+def test_an_id_compared_with_an_integer_column_is_found_as_a_typed_int(personas):
+    # not a key: on PostgreSQL the parameter is psycopg's Int8, not an int
+    for number in (1, 2, 2):
+        Notification.objects.create(recipient=personas.alice, message=f"about {number}", object_id=number)
+    compiled = CompiledQuery(lambda object_id: Notification.objects.filter(object_id=object_id).order_by("id"))
+    for object_id in (2, 1, 3):
+        assert compiled.all(object_id) == list(Notification.objects.filter(object_id=object_id).order_by("id"))
+    assert len(compiled.all(2)) == 2
