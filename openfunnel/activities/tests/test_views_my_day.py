@@ -208,3 +208,67 @@ def test_every_task_assigned_to_the_actor_is_in_their_scope(personas):
                  personas.finance):
         task = Task.objects.create(title=f"for {user.username}", assignee=user, created_by=personas.admin)
         assert tasks_visible_to(user).filter(pk=task.pk).exists(), user.username
+
+
+def test_the_rows_show_local_times_escaped_names_and_the_shared_task_status(personas, web_as):
+    """The agenda's rows are written in Python (activities.my_day_rows): what the row templates wrote."""
+    import re
+
+    from django.template.loader import render_to_string
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import translation
+
+    from openfunnel.customers.services import customer_create
+    from openfunnel.leads.services.leads import lead_create
+
+    with timezone.override("America/New_York"):   # not the default zone: the rows show the current zone's times
+        start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        customer = customer_create(actor=personas.alice, name="Alpha & <Beta>")
+        Customer.objects.filter(pk=customer.pk).update(next_follow_up_at=start + dt.timedelta(hours=23, minutes=5),
+                                                       last_follow_up_at=start - dt.timedelta(days=3))
+        lead = lead_create(actor=personas.alice, company="Gamma Leads", next_follow_up_at=start - dt.timedelta(hours=2))
+        quiet = lead_create(actor=personas.alice, company="Quiet Lead")
+        task = task_create(actor=personas.alice, title="Send <quote>", due_at=start + dt.timedelta(hours=9),
+                           priority="high", customer=customer)
+        Reminder.objects.create(user=personas.alice, due_at=start + dt.timedelta(hours=1), message="Quote", task=task)
+        call = Reminder.objects.create(user=personas.alice, due_at=start - dt.timedelta(days=1), message="Call Quiet",
+                                       lead=quiet)
+        page = web_as(personas.alice).get("/my-day/").content.decode()
+        zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        zh.force_login(personas.alice)
+        chinese = zh.get("/my-day/").content.decode()
+
+    day = f"{start:%Y-%m-%d}"
+    assert (f'<li><div class="when">{day} 23:05 · Customer</div><div class="body"><a href="/customers/{customer.pk}/">'
+            f'Alpha &amp; &lt;Beta&gt;</a> <span class="muted">· last follow-up '
+            f'{start - dt.timedelta(days=3):%Y-%m-%d}</span></div></li>\n') in page
+    assert (f'<li><div class="when">{start - dt.timedelta(hours=2):%Y-%m-%d %H:%M} · Lead</div><div class="body">'
+            f'<a href="/leads/{lead.pk}/">Gamma Leads</a></div></li>\n') in page
+    assert (f'<li data-testid="my-day-task"><div class="when">{day} 09:00 · <span class="badge badge-blue">High</span>'
+            f'</div>\n  <div class="body"><a href="{reverse("activities:task_edit", args=[task.pk])}">Send &lt;quote&gt;'
+            f'</a> · Alpha &amp; &lt;Beta&gt;\n') in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    with translation.override("en"):
+        status = render_to_string("activities/_task_row_status.html", {"task": task, "csrf_token": token})
+    assert f'<span id="task-status-{task.pk}">{status}</span></div></li>\n' in page
+    assert (f'<div class="when">{day} 01:00 · Task</div>\n  <div class="body"><a href="'
+            f'{reverse("activities:task_edit", args=[task.pk])}">Quote</a>\n  <form method="post" action="') in page
+    done = reverse("activities:reminder_done", args=[call.pk])
+    assert (f'<li data-testid="reminder" id="reminder-{call.pk}"><div class="when">'
+            f'{start - dt.timedelta(days=1):%Y-%m-%d} 00:00</div>\n  <div class="body"><a href="/leads/{quiet.pk}/">'
+            f'Call Quiet</a>\n  <form method="post" action="{done}" hx-post="{done}" hx-target="#reminder-{call.pk}" '
+            f'hx-swap="outerHTML" style="display:inline"><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            f'<button type="submit" class="btn btn-sm" data-testid="reminder-done">✓ Mark done</button></form></div>'
+            f'</li>\n') in page
+    for words in ("客户", "线索", "最近跟进", "标记完成", "任务"):
+        assert words in chinese, words
+    # a task no longer open (none on the agenda today) gets the shared template's status as it is
+    from openfunnel.activities.my_day_rows import my_day_rows
+
+    Task.objects.filter(pk=task.pk).update(status=Task.Status.DONE)
+    task.refresh_from_db()
+    with translation.override("en"):
+        status = render_to_string("activities/_task_row_status.html", {"task": task, "csrf_token": token})
+        assert "Reopen" in status and f'<span id="task-status-{task.pk}">{status}</span>' in my_day_rows(
+            "tasks_today", [task], token)
