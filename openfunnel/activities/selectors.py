@@ -16,14 +16,16 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from openfunnel.accounts.scope import owner_q, visible_owner_ids
@@ -289,6 +291,21 @@ def _day_moments(now: dt.datetime | None) -> dict[str, dt.datetime]:
     return {"start": start, "end": start + dt.timedelta(days=1), "week_end": start + dt.timedelta(days=8)}
 
 
+def _follow_ups_logged_query(actor_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """The actor with how many follow-ups they logged between `start` and `end`: a count as the annotation of a row,
+    so that it is compiled once (`CompiledQuery` reads model rows)."""
+    from openfunnel.accounts.models import User
+
+    logged = (Activity.objects.filter(author_id=OuterRef("pk"), deleted_at__isnull=True, occurred_at__gte=start,
+                                      occurred_at__lt=end)
+              .order_by().values("author_id").annotate(n=Count("id")).values("n"))
+    return User.objects.filter(pk=actor_id).only("id").annotate(
+        follow_ups=Coalesce(Subquery(logged, output_field=IntegerField()), 0))
+
+
+_follow_ups_logged = CompiledQuery(_follow_ups_logged_query)
+
+
 def my_day(*, actor: Any, now: dt.datetime | None = None, limit: int = MY_DAY_FIRST) -> MyDay:
     """The actor's own agenda for the local day of `now`: what is due today, what was due before today and
     is still open, and tasks of the next 7 days (own records only); the first `limit` rows of each group."""
@@ -299,9 +316,8 @@ def my_day(*, actor: Any, now: dt.datetime | None = None, limit: int = MY_DAY_FI
         for name, (shown, total) in zip(names, family.slices(names, actor.pk, moments, limit)):
             setattr(day, name, shown)
             day.counts[name] = total
-    day.follow_ups_today = Activity.objects.filter(author_id=actor.pk, deleted_at__isnull=True,
-                                                   occurred_at__gte=moments["start"],
-                                                   occurred_at__lt=moments["end"]).count()
+    logged = _follow_ups_logged.first(actor.pk, moments["start"], moments["end"])
+    day.follow_ups_today = logged.follow_ups if logged is not None else 0
     return day
 
 

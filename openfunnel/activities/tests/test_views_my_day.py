@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from openfunnel.activities.models import Reminder, Task
+from openfunnel.activities.models import Activity, Reminder, Task
 from openfunnel.activities.selectors import my_day
 from openfunnel.activities.services import activity_create, task_create
 from openfunnel.customers.models import Customer
@@ -152,6 +152,14 @@ def _agenda(personas, now):
                 Task.objects.filter(pk=task.pk).update(status=Task.Status.DONE)
     # a task the manager assigned to alice is on alice's agenda
     task_create(actor=personas.manager, title="Assigned to alice", assignee=personas.alice, due_at=start)
+    # follow-ups logged: today (one of them deleted since), yesterday, and by bob today
+    customer = Customer.objects.filter(owner=personas.alice).first()
+    for hours, user in ((1, personas.alice), (2, personas.alice), (3, personas.alice), (-2, personas.alice),
+                        (1, personas.manager)):
+        activity = activity_create(actor=user, kind="call", content=f"call {hours}", customer=customer,
+                                   occurred_at=min(start + dt.timedelta(hours=hours), timezone.now()))
+        if hours == 3:
+            Activity.objects.filter(pk=activity.pk).update(deleted_at=timezone.now())
     return start
 
 
@@ -190,6 +198,7 @@ def test_the_compiled_agenda_is_what_the_orm_reads(personas, monkeypatch):
     assert all(alice[1][name] for name in alice[1]), alice[1]   # every group holds rows
     assert "Assigned to alice" in [row[8] for row in alice[3]["tasks_today"]]
     assert alice[4]["overdue_customers"][1] == alice[1]["overdue_customers"]
+    assert alice[2] == 2 and compiled["mike"][2] == 1 and compiled["bob"][2] == 0   # follow-ups logged today
     # the same selectors with every query built and compiled by the ORM on each call
     monkeypatch.setattr(CompiledQuery, "all", lambda self, *args: list(self.build(*args)))
     assert _snapshot(personas, now, limit=3) == compiled
