@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+
+from openfunnel.core.links import pk_url
 
 
 def customer_url(customer_id: int | None) -> str:
     if not customer_id:
         return ""
     try:
-        return reverse("customers:detail", args=[customer_id])
+        return pk_url("customers:detail", customer_id)
     except NoReverseMatch:
         return ""
 
@@ -21,7 +23,7 @@ def lead_url(lead_id: int | None) -> str:
     if not lead_id:
         return ""
     try:
-        return reverse("leads:detail", args=[lead_id])
+        return pk_url("leads:detail", lead_id)
     except NoReverseMatch:
         return ""
 
@@ -55,7 +57,7 @@ def opportunity_url(opportunity_id: int | None) -> str:
     if not opportunity_id:
         return ""
     try:
-        return reverse("sales:detail", args=[opportunity_id])
+        return pk_url("sales:detail", opportunity_id)
     except NoReverseMatch:
         return ""
 

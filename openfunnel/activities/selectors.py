@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from openfunnel.accounts.scope import owner_q, visible_owner_ids
 from openfunnel.activities.models import Activity, Attachment, Reminder, Task
 from openfunnel.core.api import parse_id
+from openfunnel.core.compiled import CompiledQuery
 from openfunnel.core.errors import NotFound
 
 
@@ -147,91 +164,160 @@ MY_DAY_FIRST = 10    # rows of each group on the page; the rest behind the group
 MY_DAY_LIMIT = 500   # rows of one group's full list
 
 
-def _slices(rows: QuerySet, parts: list[Q], limit: int, key: Any) -> list[tuple[list[Any], int]]:
-    """The first `limit` rows (in the order of `rows`) of each of the disjoint `parts` of `rows` with the part's
-    full count, in one query: a ROW_NUMBER and a COUNT per part, kept to `limit` (SQLite allows no LIMIT inside
-    a UNION, and this one query serves both databases). Each list comes sorted by `key`."""
+def _ranked(rows: QuerySet, parts: list[Q], limit: int) -> QuerySet:
+    """The first `limit` rows (in the order of `rows`) of each of the disjoint `parts` of `rows`, each with its part
+    (`my_day_slice`) and the part's full count (`my_day_total`), in one query: a ROW_NUMBER and a COUNT per part,
+    kept to `limit` (SQLite allows no LIMIT inside a UNION, and this one query serves both databases)."""
     order = [F(name[1:]).desc() if name.startswith("-") else F(name) for name in rows.query.order_by]
-    ranked = (rows.filter(reduce(operator.or_, parts))
-              .annotate(my_day_slice=Case(*[When(part, then=Value(number)) for number, part in enumerate(parts)],
-                                          output_field=IntegerField()))
-              .annotate(my_day_rank=Window(RowNumber(), partition_by=[F("my_day_slice")], order_by=order),
-                        my_day_total=Window(Count("*"), partition_by=[F("my_day_slice")]))
-              .filter(my_day_rank__lte=limit))
-    found: list[list[Any]] = [[] for _ in parts]
-    totals = [0 for _ in parts]
-    for row in ranked:
-        found[row.my_day_slice].append(row)
-        totals[row.my_day_slice] = row.my_day_total
-    return [(sorted(part, key=key), total) for part, total in zip(found, totals)]
+    # ROW_NUMBER is a bigint on both databases: declared so, the compiled query's stand-in for `limit` (a bigint far
+    # below zero) is compared as a parameter instead of being folded into "no row" as below an integer's range.
+    return (rows.filter(reduce(operator.or_, parts))
+            .annotate(my_day_slice=Case(*[When(part, then=Value(number)) for number, part in enumerate(parts)],
+                                        output_field=IntegerField()))
+            .annotate(my_day_rank=Window(RowNumber(output_field=BigIntegerField()), partition_by=[F("my_day_slice")],
+                                         order_by=order),
+                      my_day_total=Window(Count("*"), partition_by=[F("my_day_slice")]))
+            .filter(my_day_rank__lte=limit))
 
 
-@dataclass
+def _moments_read(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The day's moments (start, end, week_end) a family's rows or a group's condition reads: its parameters."""
+    return tuple(name for name in inspect.signature(function).parameters if name != "actor_id")
+
+
+@dataclass(eq=False)
 class _Family:
-    """Agenda groups read together: disjoint parts of one ordered query."""
+    """Agenda groups read together: disjoint parts of one ordered query of the actor's own rows. The rows and each
+    group's condition are functions of the actor's id and of the day's moments they name as parameters, so that
+    the compiled query of a selection of groups takes just the moments it reads (each must reach its SQL)."""
 
-    rows: QuerySet
-    groups: dict[str, Q]
+    rows: Callable[..., QuerySet]
+    groups: dict[str, Callable[..., Q]]
     key: Any
+    _compiled: dict[tuple[str, ...], tuple[CompiledQuery, tuple[str, ...]]] = field(default_factory=dict, init=False,
+                                                                                 repr=False)
+
+    def slices(self, names: tuple[str, ...], actor_id: int, moments: dict[str, dt.datetime],
+               limit: int) -> list[tuple[list[Any], int]]:
+        """The first `limit` rows of each named group, sorted by `key`, with the group's full count."""
+        kept = self._compiled.get(names)
+        if kept is None:
+            kept = self._compiled[names] = self._compile(names)
+        compiled, read = kept
+        found: list[list[Any]] = [[] for _ in names]
+        totals = [0 for _ in names]
+        for row in compiled.all(actor_id, limit, *(moments[name] for name in read)):
+            found[row.my_day_slice].append(row)
+            totals[row.my_day_slice] = row.my_day_total
+        return [(sorted(part, key=self.key), total) for part, total in zip(found, totals)]
+
+    def _compile(self, names: tuple[str, ...]) -> tuple[CompiledQuery, tuple[str, ...]]:
+        read = tuple(sorted({*_moments_read(self.rows),
+                             *(moment for name in names for moment in _moments_read(self.groups[name]))}))
+
+        def build(actor_id: int, limit: int, *values: dt.datetime) -> QuerySet:
+            moments = dict(zip(read, values))
+            rows = self.rows(actor_id, **{name: moments[name] for name in _moments_read(self.rows)})
+            parts = [self.groups[name](**{m: moments[m] for m in _moments_read(self.groups[name])}) for name in names]
+            return _ranked(rows, parts, limit)
+
+        return CompiledQuery(build), read
 
 
-def _families(actor: Any, now: dt.datetime | None) -> tuple[dt.datetime, dt.datetime, list[_Family]]:
-    """The agenda's groups for the local day of `now`, each a part of a scoped query holding only the columns
-    the page shows."""
+def _pending_customers(actor_id: int) -> QuerySet:
     from openfunnel.customers.models import Customer
-    from openfunnel.leads.models import Lead
-
-    local = timezone.localtime(now or timezone.now())
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    end = start + dt.timedelta(days=1)
-    due, overdue = Q(next_follow_up_at__gte=start, next_follow_up_at__lt=end), Q(next_follow_up_at__lt=start)
-    by_follow_up = lambda row: (row.next_follow_up_at, row.pk)  # noqa: E731
-    by_due = lambda row: (row.due_at, row.pk)  # noqa: E731
 
     # A planned follow-up counts as done once a follow-up was logged at or after its time.
-    pending = Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=F("next_follow_up_at"))
-    customers = (Customer.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True,
-                                         next_follow_up_at__isnull=False)
-                 .order_by("next_follow_up_at", "id"))
-    leads = (Lead.objects.filter(pending, owner_id=actor.pk, deleted_at__isnull=True, next_follow_up_at__isnull=False)
-             .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("next_follow_up_at", "id"))
-    # A follow-up reminder of a customer or lead listed above would only repeat it.
-    listed = Q(next_follow_up_at__lt=end)
-    reminders = (Reminder.objects.filter(user_id=actor.pk, done_at__isnull=True)
-                 .exclude(Q(task__isnull=True, customer__in=customers.filter(listed).values("pk")))
-                 .exclude(Q(task__isnull=True, lead__in=leads.filter(listed).values("pk")))
-                 .only("id", "due_at", "message", "task_id", "customer_id", "lead_id").order_by("due_at", "id"))
-    tasks = (tasks_visible_to(actor).filter(assignee_id=actor.pk, status=Task.Status.OPEN, due_at__isnull=False)
-             .select_related(None).select_related("customer", "lead")
-             .only("id", "title", "due_at", "priority", "status", "customer__name", "lead__company")
-             .order_by("due_at", "id"))
-    records = ("id", "next_follow_up_at", "last_follow_up_at")
-    return start, end, [
-        _Family(customers.only("name", *records), {"due_customers": due, "overdue_customers": overdue}, by_follow_up),
-        _Family(leads.only("company", *records), {"due_leads": due, "overdue_leads": overdue}, by_follow_up),
-        _Family(reminders, {"due_reminders": Q(due_at__gte=start, due_at__lt=end),
-                            "overdue_reminders": Q(due_at__lt=start)}, by_due),
-        _Family(tasks, {"tasks_overdue": Q(due_at__lt=start), "tasks_today": Q(due_at__gte=start, due_at__lt=end),
-                        "tasks_upcoming": Q(due_at__gte=end, due_at__lt=start + dt.timedelta(days=8))}, by_due),
-    ]
+    return (Customer.objects.filter(_PENDING, owner_id=actor_id, deleted_at__isnull=True,
+                                    next_follow_up_at__isnull=False)
+            .order_by("next_follow_up_at", "id"))
 
+
+def _pending_leads(actor_id: int) -> QuerySet:
+    from openfunnel.leads.models import Lead
+
+    return (Lead.objects.filter(_PENDING, owner_id=actor_id, deleted_at__isnull=True, next_follow_up_at__isnull=False)
+            .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.INVALID]).order_by("next_follow_up_at", "id"))
+
+
+def _open_reminders(actor_id: int, end: dt.datetime) -> QuerySet:
+    # A follow-up reminder of a customer or lead listed by the page (due before the day's end) would only repeat it.
+    return (Reminder.objects.filter(user_id=actor_id, done_at__isnull=True)
+            .exclude(Q(task__isnull=True,
+                       customer__in=_pending_customers(actor_id).filter(next_follow_up_at__lt=end).values("pk")))
+            .exclude(Q(task__isnull=True,
+                       lead__in=_pending_leads(actor_id).filter(next_follow_up_at__lt=end).values("pk")))
+            .only("id", "due_at", "message", "task_id", "customer_id", "lead_id").order_by("due_at", "id"))
+
+
+def _open_tasks(actor_id: int) -> QuerySet:
+    # The actor's own tasks only: every task assigned to the actor is within `task_scope_q(actor)` (its first term,
+    # or "all"), so the scope adds no condition here and the query takes only the actor's id.
+    return (Task.objects.filter(assignee_id=actor_id, status=Task.Status.OPEN, due_at__isnull=False)
+            .select_related("customer", "lead")
+            .only("id", "title", "due_at", "priority", "status", "customer__name", "lead__company")
+            .order_by("due_at", "id"))
+
+
+_PENDING = Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=F("next_follow_up_at"))
+_RECORD_COLUMNS = ("id", "next_follow_up_at", "last_follow_up_at")
+_by_follow_up = operator.attrgetter("next_follow_up_at", "pk")
+_by_due = operator.attrgetter("due_at", "pk")
+
+# The agenda's groups, each a part of a query of the actor's own rows holding only the columns the page shows.
+_FAMILIES = (
+    _Family(lambda actor_id: _pending_customers(actor_id).only("name", *_RECORD_COLUMNS),
+            {"due_customers": lambda start, end: Q(next_follow_up_at__gte=start, next_follow_up_at__lt=end),
+             "overdue_customers": lambda start: Q(next_follow_up_at__lt=start)}, _by_follow_up),
+    _Family(lambda actor_id: _pending_leads(actor_id).only("company", *_RECORD_COLUMNS),
+            {"due_leads": lambda start, end: Q(next_follow_up_at__gte=start, next_follow_up_at__lt=end),
+             "overdue_leads": lambda start: Q(next_follow_up_at__lt=start)}, _by_follow_up),
+    _Family(_open_reminders,
+            {"due_reminders": lambda start, end: Q(due_at__gte=start, due_at__lt=end),
+             "overdue_reminders": lambda start: Q(due_at__lt=start)}, _by_due),
+    _Family(_open_tasks,
+            {"tasks_overdue": lambda start: Q(due_at__lt=start),
+             "tasks_today": lambda start, end: Q(due_at__gte=start, due_at__lt=end),
+             "tasks_upcoming": lambda end, week_end: Q(due_at__gte=end, due_at__lt=week_end)}, _by_due),
+)
 
 MY_DAY_GROUPS = ("due_customers", "overdue_customers", "due_leads", "overdue_leads", "due_reminders",
                  "overdue_reminders", "tasks_overdue", "tasks_today", "tasks_upcoming")
 
 
+def _day_moments(now: dt.datetime | None) -> dict[str, dt.datetime]:
+    """The local day of `now`: its start, its end and the end of the 7 days after it."""
+    start = timezone.localtime(now or timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"start": start, "end": start + dt.timedelta(days=1), "week_end": start + dt.timedelta(days=8)}
+
+
+def _follow_ups_logged_query(actor_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """The actor with how many follow-ups they logged between `start` and `end`: a count as the annotation of a row,
+    so that it is compiled once (`CompiledQuery` reads model rows)."""
+    from openfunnel.accounts.models import User
+
+    logged = (Activity.objects.filter(author_id=OuterRef("pk"), deleted_at__isnull=True, occurred_at__gte=start,
+                                      occurred_at__lt=end)
+              .order_by().values("author_id").annotate(n=Count("id")).values("n"))
+    return User.objects.filter(pk=actor_id).only("id").annotate(
+        follow_ups=Coalesce(Subquery(logged, output_field=IntegerField()), 0))
+
+
+_follow_ups_logged = CompiledQuery(_follow_ups_logged_query)
+
+
 def my_day(*, actor: Any, now: dt.datetime | None = None, limit: int = MY_DAY_FIRST) -> MyDay:
     """The actor's own agenda for the local day of `now`: what is due today, what was due before today and
     is still open, and tasks of the next 7 days (own records only); the first `limit` rows of each group."""
-    start, end, families = _families(actor, now)
-    day = MyDay(today=start.date())
-    for family in families:
-        for name, (shown, total) in zip(family.groups, _slices(family.rows, list(family.groups.values()), limit,
-                                                                family.key)):
+    moments = _day_moments(now)
+    day = MyDay(today=moments["start"].date())
+    for family in _FAMILIES:
+        names = tuple(family.groups)
+        for name, (shown, total) in zip(names, family.slices(names, actor.pk, moments, limit)):
             setattr(day, name, shown)
             day.counts[name] = total
-    day.follow_ups_today = Activity.objects.filter(author_id=actor.pk, deleted_at__isnull=True,
-                                                   occurred_at__gte=start, occurred_at__lt=end).count()
+    logged = _follow_ups_logged.first(actor.pk, moments["start"], moments["end"])
+    day.follow_ups_today = logged.follow_ups if logged is not None else 0
     return day
 
 
@@ -239,9 +325,9 @@ def my_day_group(*, actor: Any, group: str, now: dt.datetime | None = None,
                  limit: int = MY_DAY_LIMIT) -> tuple[list[Any], int]:
     """One agenda group of `my_day` in full (its first `limit` rows) and its count; NotFound for an unknown
     group."""
-    for family in _families(actor, now)[2]:
+    for family in _FAMILIES:
         if group in family.groups:
-            [(rows, total)] = _slices(family.rows, [family.groups[group]], limit, family.key)
+            [(rows, total)] = family.slices((group,), actor.pk, _day_moments(now), limit)
             return rows, total
     raise NotFound()
 

@@ -7,28 +7,36 @@ keeps the SQL and the compiler's description of its columns, and afterwards only
 parameters and turns the rows into model instances as the ORM does (select_related objects, annotations,
 field converters included).
 
-Only ids vary between runs: the builder takes ints (or lists of ints, whose length is part of the shape) and
-must build the same queryset for the same shape. Anything else it reads (settings, a constant) is fixed for
-the life of the process; a value that varies (the time, a search) does not belong in a compiled query.
+Only ids and moments vary between runs: the builder takes ints (or lists of ints, whose length is part of the
+shape) and aware datetimes, and must build the same queryset for the same shape. A datetime must reach the SQL as
+a parameter of a datetime column's lookup (or a `Value` of one), as given: arithmetic on it in the builder (a day
+added) would be done on the stand-in, so compute such moments before and pass them as arguments of their own.
+Anything else the builder reads (settings, a constant) is fixed for the life of the process; a value that varies
+otherwise (a search) does not belong in a compiled query.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+from django.utils import timezone
 
-Arg = int | Sequence[int]
+Arg = int | Sequence[int] | dt.datetime
 
 # Stand-ins for the ids while compiling: far outside any id the database hands out, so a parameter equal to
 # one can only be that id's place in the SQL.
 _STAND_IN_BASE = -7_300_000_000_000_000_000
+# Stand-ins for the datetimes, a second apart: centuries before any date the data holds. The SQL gets one as itself
+# (PostgreSQL) or as the backend adapts it for a datetime column (SQLite: a string in UTC).
+_STAND_IN_MOMENT = dt.datetime(1111, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -43,10 +51,14 @@ class _Shape:
     annotations: dict[str, int]
     converters: dict[int, Any]
     compiler: Any
+    adapted: list[int] = field(default_factory=list)   # positions of datetimes the SQL gets adapted (SQLite)
+    moments: list[int] = field(default_factory=list)   # arguments that are datetimes (to be aware)
+    typed: dict[int, type] = field(default_factory=dict)   # positions of ids the SQL gets as a typed int
 
 
 class CompiledQuery:
-    """`build(*ids)` compiled once per shape and alias; `.all(*ids)` / `.first(*ids)` run it with these ids."""
+    """`build(*args)` compiled once per shape and alias; `.all(*args)` / `.first(*args)` run it with these ids and
+    datetimes."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]], *, using: str = "default") -> None:
         self.build = build
@@ -65,10 +77,17 @@ class CompiledQuery:
                 self._shapes[key] = shape
         if shape.sql is None:
             return []
+        for argument in shape.moments:
+            if timezone.is_naive(args[argument]):  # type: ignore[arg-type]
+                raise ValueError("CompiledQuery: a datetime argument must be aware")
         params = list(shape.params)
         for position, argument, element in shape.slots:
             value = args[argument]
             params[position] = value if element is None else value[element]  # type: ignore[index]
+        for position in shape.adapted:
+            params[position] = connection.ops.adapt_datetimefield_value(params[position])
+        for position, kind in shape.typed.items():
+            params[position] = kind(params[position])
         with connection.cursor() as cursor:
             cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
@@ -89,10 +108,16 @@ class CompiledQuery:
         return rows[0] if rows else None
 
     def _compile(self, args: Sequence[Arg]) -> _Shape:
+        connection = connections[self.using]
         stand_ins: dict[int, tuple[int, int | None]] = {}
+        moments: dict[Any, int] = {}   # a datetime stand-in, as itself and as adapted -> its argument
         built_args: list[Arg] = []
         for argument, value in enumerate(args):
-            if isinstance(value, (list, tuple)):
+            if isinstance(value, dt.datetime):
+                moment = _STAND_IN_MOMENT + dt.timedelta(seconds=len(built_args))
+                moments[moment] = moments[connection.ops.adapt_datetimefield_value(moment)] = argument
+                built_args.append(moment)
+            elif isinstance(value, (list, tuple)):
                 ids = []
                 for element in range(len(value)):
                     stand_in = _STAND_IN_BASE - len(stand_ins)
@@ -111,11 +136,19 @@ class CompiledQuery:
             return _Shape(sql=None, params=[], slots=[], init_list=[], model_slice=slice(0), model=queryset.model,
                           populators=[], annotations={}, converters={}, compiler=compiler)
         params = list(params)
+        # An id compared with an integer column that is not a primary key reaches the SQL as the driver's typed int
+        # (psycopg's Int8 on PostgreSQL): found as such, and given as such.
         slots = [(position, *stand_ins[value]) for position, value in enumerate(params)
-                 if type(value) is int and value in stand_ins]
-        if {(argument, element) for _p, argument, element in slots} != set(stand_ins.values()):
-            # an id the ORM folded into the SQL or dropped: the SQL would not follow the ids given
-            raise ValueError("CompiledQuery: every id must reach the SQL as a parameter of its own")
+                 if isinstance(value, int) and value in stand_ins]
+        typed = {position: type(params[position]) for position, *_ in slots if type(params[position]) is not int}
+        adapted = [position for position, value in enumerate(params) if type(value) is str and value in moments]
+        slots += [(position, moments[value], None) for position, value in enumerate(params)
+                  if type(value) is dt.datetime and value in moments]
+        slots += [(position, moments[params[position]], None) for position in adapted]
+        if ({(argument, element) for _p, argument, element in slots}
+                != {*stand_ins.values(), *((argument, None) for argument in moments.values())}):
+            # an id or a moment the ORM folded into the SQL or dropped: the SQL would not follow the values given
+            raise ValueError("CompiledQuery: every id and datetime must reach the SQL as a parameter of its own")
         select, klass_info = compiler.select, compiler.klass_info
         fields = klass_info["select_fields"]
         model_slice = slice(fields[0], fields[-1] + 1)
@@ -124,4 +157,5 @@ class CompiledQuery:
             init_list=[column[0].target.attname for column in select[model_slice]], model_slice=model_slice,
             model=klass_info["model"], populators=get_related_populators(klass_info, select, self.using),
             annotations=dict(compiler.annotation_col_map or {}),
-            converters=compiler.get_converters([column[0] for column in select]), compiler=compiler)
+            converters=compiler.get_converters([column[0] for column in select]), compiler=compiler,
+            adapted=adapted, moments=sorted(set(moments.values())), typed=typed)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 import pytest
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 
@@ -59,3 +62,69 @@ def test_the_sql_is_compiled_once_per_shape(personas, monkeypatch):
 def test_an_id_that_does_not_reach_the_sql_is_refused(personas):
     with pytest.raises(ValueError):
         CompiledQuery(lambda user_id: User.objects.filter(pk=personas.alice.pk)).first(personas.bob.pk)
+
+
+
+def _notifications_between(recipient_id, since, middle, until):
+    # the moments reach the SQL in the filter and in an annotation
+    return (Notification.objects.filter(recipient_id=recipient_id, created_at__gte=since, created_at__lt=until)
+            .annotate(early=Case(When(created_at__lt=middle, then=Value(1)), default=Value(0),
+                                 output_field=IntegerField()))
+            .order_by("created_at", "id"))
+
+
+def _hour(day, hour, zone="Asia/Shanghai"):
+    return dt.datetime(2026, 3, day, hour, tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def test_datetime_arguments_get_what_the_orm_gives(personas, monkeypatch):
+    for number, at in enumerate([_hour(1, 7), _hour(1, 8), _hour(1, 9, "UTC"), _hour(2, 0), _hour(2, 23),
+                                 _hour(3, 0, "UTC")]):
+        note = Notification.objects.create(recipient=personas.bob if number % 3 else personas.alice,
+                                           kind="mention", message=f"at {number}")
+        Notification.objects.filter(pk=note.pk).update(created_at=at)
+    compiled = CompiledQuery(_notifications_between)
+    windows = [(_hour(1, 8), _hour(2, 0), _hour(3, 9)), (_hour(1, 0), _hour(1, 9), _hour(2, 0)),
+               (_hour(1, 17, "UTC"), _hour(1, 18, "UTC"), _hour(3, 0, "UTC")),   # the same moments as other zones
+               (_hour(1, 7), _hour(1, 7) + dt.timedelta(microseconds=1), _hour(1, 8) + dt.timedelta(microseconds=1))]
+    seen = set()
+    for user in (personas.bob, personas.alice):
+        for window in windows:
+            found = compiled.all(user.pk, *window)
+            expected = list(_notifications_between(user.pk, *window))
+            assert [(n.pk, n.created_at, n.early) for n in found] == [(n.pk, n.created_at, n.early) for n in expected]
+            seen.update(n.pk for n in found)
+    assert len(seen) == 6   # every row was found by some window (the comparisons were not all of empty lists)
+
+    def build(*args):
+        raise AssertionError("the shape was compiled already")
+
+    monkeypatch.setattr(compiled, "build", build)   # other datetimes are the same shape
+    assert [n.message for n in compiled.all(personas.alice.pk, _hour(1, 0), _hour(1, 0), _hour(4, 0))] == \
+        ["at 0", "at 3"]
+
+
+def test_a_datetime_that_does_not_reach_the_sql_or_is_naive_is_refused(personas):
+    ignoring = CompiledQuery(lambda user_id, since: Notification.objects.filter(recipient_id=user_id,
+                                                                                created_at__gte=_hour(1, 0)))
+    with pytest.raises(ValueError):
+        ignoring.all(personas.alice.pk, _hour(2, 0))
+    # a moment computed from the stand-in is another value: refused as well, not silently answered for the stand-in
+    shifted = CompiledQuery(lambda user_id, since: Notification.objects.filter(
+        recipient_id=user_id, created_at__gte=since + dt.timedelta(days=1)))
+    with pytest.raises(ValueError):
+        shifted.all(personas.alice.pk, _hour(2, 0))
+    compiled = CompiledQuery(_notifications_between)
+    assert compiled.all(personas.alice.pk, _hour(1, 0), _hour(2, 0), _hour(3, 0)) == []
+    with pytest.raises(ValueError):
+        compiled.all(personas.alice.pk, _hour(1, 0), dt.datetime(2026, 3, 2), _hour(3, 0))
+
+
+def test_an_id_compared_with_an_integer_column_is_found_as_a_typed_int(personas):
+    # not a key: on PostgreSQL the parameter is psycopg's Int8, not an int
+    for number in (1, 2, 2):
+        Notification.objects.create(recipient=personas.alice, message=f"about {number}", object_id=number)
+    compiled = CompiledQuery(lambda object_id: Notification.objects.filter(object_id=object_id).order_by("id"))
+    for object_id in (2, 1, 3):
+        assert compiled.all(object_id) == list(Notification.objects.filter(object_id=object_id).order_by("id"))
+    assert len(compiled.all(2)) == 2
