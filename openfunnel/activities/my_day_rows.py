@@ -1,4 +1,4 @@
-"""The rows of the "my day" agenda as HTML, written with `format_html` rather than a template included per row.
+"""The rows of the "my day" agenda as HTML, written in Python rather than by a template included per row.
 
 A page holds up to 90 rows (10 in each of nine groups). Rendered by the template engine (an include per row, its
 lookups, filters, translations and CSRF tag) they cost about 0.2 ms each — 17 ms of CPU for a full page, more than
