@@ -24,6 +24,8 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
+from openfunnel.core.prepared import prepared_cursor
+
 Arg = int | Sequence[int]
 
 # Stand-ins for the ids while compiling: far outside any id the database hands out, so a parameter equal to
@@ -48,9 +50,12 @@ class _Shape:
 class CompiledQuery:
     """`build(*ids)` compiled once per shape and alias; `.all(*ids)` / `.first(*ids)` run it with these ids."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], *, using: str = "default") -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any]], *, using: str = "default", prepared: bool = False) -> None:
+        """`prepared`: PostgreSQL prepares the SQL once per connection (core.prepared), for queries run on most
+        requests, whose parsing and planning would cost the server more than running them."""
         self.build = build
         self.using = using
+        self.prepared = prepared
         self._shapes: dict[tuple[Any, ...], _Shape] = {}
         self._lock = threading.Lock()
 
@@ -69,7 +74,7 @@ class CompiledQuery:
         for position, argument, element in shape.slots:
             value = args[argument]
             params[position] = value if element is None else value[element]  # type: ignore[index]
-        with connection.cursor() as cursor:
+        with (prepared_cursor(self.using) if self.prepared else connection.cursor()) as cursor:
             cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
         if shape.converters:

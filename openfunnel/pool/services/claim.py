@@ -22,6 +22,7 @@ from openfunnel.accounts.scope import can_see_owner, has_perm, require_perm
 from openfunnel.audit.services import event_record
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from openfunnel.core.prepared import prepared_cursor
 from openfunnel.pool.models import Pool, PoolEvent
 from openfunnel.pool.selectors import pools_visible_to, today_start
 
@@ -50,7 +51,7 @@ def _lock_users(user_ids: list[int]) -> None:
 
     ids = sorted(set(user_ids))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""   # SQLite: one writer at a time
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:   # a claim's first statement, the same on every claim
         cursor.execute(f"SELECT id FROM {connection.ops.quote_name(User._meta.db_table)} "
                        f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}", ids)
         cursor.fetchall()
@@ -137,7 +138,7 @@ def _claim_checks(pool: Pool, user_id: int, customer_id: int,
         params += [user_id, PoolEvent.Kind.CLAIM, adapt(start), adapt(start + dt.timedelta(days=1))]
     else:
         parts.append("NULL")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:   # one shape per pool's settings: parsed and planned once per connection
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         in_pool, cooling, owned, daily = cursor.fetchone()
     return bool(in_pool), bool(cooling), int(owned), None if daily is None else int(daily)
@@ -167,7 +168,7 @@ def _take(*, pool: Pool, customer_id: int, owner: Any, now: dt.datetime, read: A
 
     table, adapt = connection.ops.quote_name(Customer._meta.db_table), connection.ops.adapt_datetimefield_value
     returning = connection.features.can_return_columns_from_insert   # PostgreSQL, SQLite >= 3.35
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET owner_id = %s, owner_since = %s, pool_entered_at = NULL, pool_reason = '', "
             f"version = version + 1, updated_at = %s "
