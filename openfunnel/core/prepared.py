@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper
 
 
 def _preparing_cursor_class() -> Any:
@@ -36,6 +37,15 @@ def _preparing_cursor_class() -> Any:
 
 
 _cursor_class: Any = None
+
+
+class _DebugCursor(CursorDebugWrapper):
+    """Logs a prepared statement's SQL with its parameters merged, as the log of every other query shows it (psycopg
+    keeps no text of a statement run by its prepared name)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params) if params else sql, params):
+            return super(CursorDebugWrapper, self).execute(sql, params)
 
 
 def prepared_cursor(using: str = "default") -> Any:
@@ -58,4 +68,4 @@ def prepared_cursor(using: str = "default") -> Any:
     with connection.wrap_database_errors:
         raw = _cursor_class(raw_connection)
     connection.validate_thread_sharing()
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return _DebugCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)

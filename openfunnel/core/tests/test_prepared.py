@@ -25,6 +25,7 @@ def test_it_answers_as_the_plain_cursor_and_is_logged(personas):
             cursor.execute(SQL, [user.pk])
             assert cursor.fetchall() == [(user.username,)]
         assert len(captured.captured_queries) == 1   # counted like any query (the bench and the tests count them)
+        assert str(user.pk) in captured.captured_queries[0]["sql"]   # logged as text, its parameters merged
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares; SQLite has the plain cursor")
