@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.encoding import force_str
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 from rest_framework import pagination, serializers
@@ -18,6 +20,25 @@ from openfunnel.core.errors import DomainError, NotFound
 from openfunnel.core.pagination import CappedPaginator
 
 MAX_ID = 2**63 - 1
+
+
+_kept_fields: dict[tuple[type, str | None], dict[str, Any]] = {}
+
+
+class KeptFieldsMixin:
+    """A serializer whose fields are built once per class and language, then copied for each instance.
+
+    A ModelSerializer builds its fields from the model on every instantiation (the customer's 33: ~1.7 ms of
+    Python, more than turning a customer into JSON); a copy of fields built before, as DRF copies declared fields,
+    costs a third of that. Only for serializers whose get_fields() depends on nothing but the class (and the
+    language of its labels): no fields added per request or per instance."""
+
+    def get_fields(self) -> dict[str, Any]:
+        key = (type(self), get_language())
+        fields = _kept_fields.get(key)
+        if fields is None:
+            fields = _kept_fields[key] = super().get_fields()  # type: ignore[misc]
+        return copy.deepcopy(fields)
 
 
 class Pagination(pagination.PageNumberPagination):

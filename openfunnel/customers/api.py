@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openfunnel.accounts.scope import has_perm, visible_owner_ids
-from openfunnel.core.api import IdField, StrictSerializer
+from openfunnel.core.api import IdField, KeptFieldsMixin, StrictSerializer
 from openfunnel.core.pagination import order_by_term
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.errors import ValidationFailed
@@ -45,7 +45,10 @@ class CustomerCollaboratorSerializer(serializers.Serializer):
     can_edit = serializers.BooleanField()
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(KeptFieldsMixin, serializers.ModelSerializer):
+    """A customer as the API reads it (list, detail, and the answer to a claim); its fields are built once per
+    process and language (KeptFieldsMixin)."""
+
     lat = serializers.FloatField(read_only=True, allow_null=True)
     lng = serializers.FloatField(read_only=True, allow_null=True)
     level_name = serializers.CharField(source="level.name", read_only=True, default=None, allow_null=True)
