@@ -2,6 +2,8 @@
 
 OPENFUNNEL_DATA_DIR   where the SQLite file, uploads and the secret key live (default ./var)
 DATABASE_URL          PostgreSQL (postgres://user@host:5432/name); SQLite in the data dir when unset
+DATABASE_PREPARED_STATEMENTS  "0" behind a PostgreSQL pooler in transaction mode (default: the hot statements
+                      are prepared once per connection)
 REDIS_URL             cache + Celery broker in production; the embedded default needs none
                       (then run `celery -A openfunnel worker --beat` beside `openfunnel serve`)
 SECRET_KEY            generated once into the data dir when unset
@@ -131,11 +133,14 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# The statements every request runs are prepared once per connection (openfunnel.core.prepared); 0 behind a pooler
+# in transaction mode, which does not keep a connection's prepared statements.
+DATABASE_PREPARED_STATEMENTS = os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache: shared between processes (throttling must not live in one worker's memory) -------------
 if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES = {"default": {"BACKEND": "openfunnel.core.cache.KeptClientRedisCache",   # one Redis client per pool
                           "LOCATION": os.environ["REDIS_URL"]}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

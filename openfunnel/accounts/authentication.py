@@ -59,8 +59,9 @@ def _user_with_page_data(user_id: int) -> Any:
             .filter(pk=user_id))
 
 
-# Every request reads the user: its SQL is compiled once per process (openfunnel.core.compiled).
-_signed_in_user = CompiledQuery(_user_with_page_data)
+# Every request reads the user: its SQL is compiled once per process (openfunnel.core.compiled) and prepared once
+# per connection (openfunnel.core.prepared: ~0.9 -> ~0.2 ms of PostgreSQL CPU).
+_signed_in_user = CompiledQuery(_user_with_page_data, prepared=True)
 
 
 class ScopedModelBackend(ModelBackend):

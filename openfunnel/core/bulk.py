@@ -31,6 +31,8 @@ class RowWriter:
         self._plans: dict[
             tuple[type[models.Model], tuple[str, ...]], tuple[str, tuple[Any, ...], list[Any]]
         ] = {}
+        self._names: dict[tuple[type[models.Model], tuple[str, ...]], list[str]] = {}
+        self._insert_selects: dict[tuple[Any, ...], tuple[str, list[int]]] = {}
 
     # --- planning: which columns, which defaults, which converters ---------------------------------
     def _plan(
@@ -76,6 +78,7 @@ class RowWriter:
             sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({', '.join('?' * len(names))})"
         plan = (sql, tuple(tail), converters)
         self._plans[key] = plan
+        self._names[key] = names
         return plan
 
     def _prepare(self, field: models.Field, value: Any) -> Any:
@@ -134,6 +137,33 @@ class RowWriter:
         self.per_table[model._meta.db_table] = self.per_table.get(model._meta.db_table, 0) + count
         _reference_written(model, count)
         return count
+
+    def insert_select(self, model: type[models.Model], columns: Sequence[str], row: tuple[Any, ...], *,
+                      source: str, expressions: dict[str, str]) -> tuple[str, list[Any]]:
+        """`INSERT INTO <model> (...) SELECT ... FROM <source>` writing `row` (PostgreSQL), and its parameters: the
+        row the way write() would, once per row of `source` (none: nothing written), except the columns named in
+        `expressions`, which take that SQL expression (over `source`) instead. Every parameter is cast to its
+        column's type (a parameter in a SELECT list has none of its own). Rows written this way are not counted."""
+        _copy, tail, _converters = self._plan(model, columns)
+        key = (model, tuple(columns), source, tuple(sorted(expressions.items())))
+        kept = self._insert_selects.get(key)
+        if kept is None:   # the SQL and which values are its parameters, worked out once (cast types cost ~0.1 ms)
+            fields = {f.attname: f for f in model._meta.concrete_fields}
+            names = self._names[(model, tuple(columns))]
+            values, positions = [], []
+            for position, name in enumerate(names):
+                if name in expressions:
+                    values.append(expressions[name])
+                else:
+                    values.append(f"CAST(%s AS {fields[name].cast_db_type(connection)})")
+                    positions.append(position)
+            quote = connection.ops.quote_name
+            kept = self._insert_selects[key] = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(fields[n].column) for n in names)}) "
+                f"SELECT {', '.join(values)} FROM {source}", positions)
+        sql, positions = kept
+        values = (*row, *tail)
+        return sql, [values[position] for position in positions]
 
     def update(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
         """Sets `columns` of existing rows: each row is (id, *values in `columns` order); returns how many.

@@ -29,6 +29,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.utils import timezone
 
+from openfunnel.core.prepared import prepared_cursor
+
 Arg = int | Sequence[int] | dt.datetime
 
 # Stand-ins for the ids while compiling: far outside any id the database hands out, so a parameter equal to
@@ -60,9 +62,12 @@ class CompiledQuery:
     """`build(*args)` compiled once per shape and alias; `.all(*args)` / `.first(*args)` run it with these ids and
     datetimes."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], *, using: str = "default") -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any]], *, using: str = "default", prepared: bool = False) -> None:
+        """`prepared`: PostgreSQL prepares the SQL once per connection (core.prepared), for queries run on most
+        requests, whose parsing and planning would cost the server more than running them."""
         self.build = build
         self.using = using
+        self.prepared = prepared
         self._shapes: dict[tuple[Any, ...], _Shape] = {}
         self._lock = threading.Lock()
 
@@ -88,7 +93,7 @@ class CompiledQuery:
             params[position] = connection.ops.adapt_datetimefield_value(params[position])
         for position, kind in shape.typed.items():
             params[position] = kind(params[position])
-        with connection.cursor() as cursor:
+        with (prepared_cursor(self.using) if self.prepared else connection.cursor()) as cursor:
             cursor.execute(shape.sql, params)
             rows = cursor.fetchall()
         if shape.converters:

@@ -15,7 +15,7 @@ the same value:
 - a `SerializerMethodField`: its method, bound once;
 - an aware datetime of a plain `DateTimeField` in ISO 8601: converted to the current time zone looked up once
   per row, not once per field.
-The fields themselves are built once per serializer class and deep-copied for each serializer, as DRF copies
+The fields themselves are built once per serializer class and language and deep-copied for each serializer, as DRF copies
 declared fields (a `ModelSerializer` otherwise introspects its model on every request): a serializer whose
 fields depend on its instance or context must not use this mixin.
 Every other field goes DRF's own way (`field.get_attribute` + `field.to_representation`), as does a row that is
@@ -33,10 +33,13 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import api_settings
+
+_field_prototypes: dict[tuple[type, str | None], dict[str, Any]] = {}
 
 # how a planned field's value is read
 _PLAIN, _DATETIME, _FOREIGN_KEY_ID, _PREFETCHED, _METHOD, _GENERIC = range(6)
@@ -46,11 +49,11 @@ class PlannedRepresentation:
     """Mixin for a read-only `serializers.Serializer` / `ModelSerializer` (put it first in the bases)."""
 
     def get_fields(self) -> dict[str, Any]:
-        cls = type(self)
-        prototypes = cls.__dict__.get("_planned_field_prototypes")
+        # per language too: a built field's label is a string of the active language (the API schema shows it)
+        key = (type(self), get_language())
+        prototypes = _field_prototypes.get(key)
         if prototypes is None:
-            prototypes = super().get_fields()  # type: ignore[misc]
-            cls._planned_field_prototypes = prototypes  # type: ignore[attr-defined]
+            prototypes = _field_prototypes[key] = super().get_fields()  # type: ignore[misc]
         return copy.deepcopy(prototypes)
 
     @cached_property

@@ -47,6 +47,8 @@ class CustomerCollaboratorSerializer(OutputSerializer):
 
 
 class CustomerSerializer(OutputModelSerializer):
+    """A customer as the API reads it (list, detail, and the answer to a claim)."""
+
     lat = serializers.FloatField(read_only=True, allow_null=True)
     lng = serializers.FloatField(read_only=True, allow_null=True)
     level_name = serializers.CharField(source="level.name", read_only=True, default=None, allow_null=True)

@@ -125,4 +125,3 @@ def test_the_fields_are_built_once_per_class_and_copied(personas):
     assert list(first.fields) == ["id", "name", "color"]
     assert first.fields["name"] is not second.fields["name"]
     assert first.fields["name"].parent is first and second.fields["name"].parent is second
-    assert "_planned_field_prototypes" in Output.__dict__

@@ -40,16 +40,21 @@ class PoolBatch:
     events: list[Any] = field(default_factory=list)
     notifications: list[Any] = field(default_factory=list)
 
-    def write(self, writer: Any) -> None:
+    def tables(self) -> list[tuple[Any, tuple[str, ...], list[Any]]]:
+        """(model, columns, rows) of each table the batch writes to, in the order written."""
         from openfunnel.audit.models import Event
         from openfunnel.automation.models import Notification
         from openfunnel.pool.models import PoolEvent, ReclaimWarning
 
-        for model, row_type, rows in ((PoolEvent, PoolEventRow, self.pool_events),
-                                      (ReclaimWarning, ReclaimWarningRow, self.warnings),
-                                      (Event, EventRow, self.events), (Notification, NotificationRow, self.notifications)):
-            if rows:
-                writer.write(model, row_type._fields, rows)
+        return [(model, row_type._fields, rows)
+                for model, row_type, rows in ((PoolEvent, PoolEventRow, self.pool_events),
+                                              (ReclaimWarning, ReclaimWarningRow, self.warnings),
+                                              (Event, EventRow, self.events),
+                                              (Notification, NotificationRow, self.notifications)) if rows]
+
+    def write(self, writer: Any) -> None:
+        for model, columns, rows in self.tables():
+            writer.write(model, columns, rows)
 
 
 @dataclass(frozen=True)

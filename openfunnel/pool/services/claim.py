@@ -22,6 +22,7 @@ from openfunnel.accounts.scope import can_see_owner, has_perm, require_perm
 from openfunnel.audit.services import event_record
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from openfunnel.core.prepared import prepared_cursor
 from openfunnel.pool.models import Pool, PoolEvent
 from openfunnel.pool.selectors import pools_visible_to, today_start
 
@@ -50,7 +51,7 @@ def _lock_users(user_ids: list[int]) -> None:
 
     ids = sorted(set(user_ids))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""   # SQLite: one writer at a time
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:   # a claim's first statement, the same on every claim
         cursor.execute(f"SELECT id FROM {connection.ops.quote_name(User._meta.db_table)} "
                        f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}", ids)
         cursor.fetchall()
@@ -137,7 +138,7 @@ def _claim_checks(pool: Pool, user_id: int, customer_id: int,
         params += [user_id, PoolEvent.Kind.CLAIM, adapt(start), adapt(start + dt.timedelta(days=1))]
     else:
         parts.append("NULL")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:   # one shape per pool's settings: parsed and planned once per connection
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         in_pool, cooling, owned, daily = cursor.fetchone()
     return bool(in_pool), bool(cooling), int(owned), None if daily is None else int(daily)
@@ -159,21 +160,31 @@ def _customer_in_pool_or_raise(pool: Pool, customer_id: int) -> Any:
     raise NotFound()
 
 
-def _take(*, pool: Pool, customer_id: int, owner: Any, now: dt.datetime, read: Any = None) -> Any:
+def _take(*, pool: Pool, customer_id: int, owner: Any, now: dt.datetime, read: Any = None,
+          log: list[tuple[str, list[Any]]] | None = None) -> Any:
     """The conditional UPDATE; already_claimed when another claim or assignment got there first. Returns the
     customer `read` before, or else one holding only what the UPDATE wrote (its other fields load when first
-    used), with its version and name as the UPDATE left them (RETURNING: no second read)."""
+    used), with its version and name as the UPDATE left them (RETURNING: no second read).
+
+    `log` (PostgreSQL): INSERT … SELECT … FROM taken statements (RowWriter.insert_select) run in the UPDATE's own
+    statement, over the row it changed — written only if it changed one."""
     from openfunnel.customers.models import Customer
 
     table, adapt = connection.ops.quote_name(Customer._meta.db_table), connection.ops.adapt_datetimefield_value
     returning = connection.features.can_return_columns_from_insert   # PostgreSQL, SQLite >= 3.35
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET owner_id = %s, owner_since = %s, pool_entered_at = NULL, pool_reason = '', "
-            f"version = version + 1, updated_at = %s "
-            f"WHERE id = %s AND owner_id IS NULL AND pool_id = %s AND deleted_at IS NULL"
-            f"{' RETURNING version, name' if returning else ''}",
-            [owner.pk, adapt(now), adapt(now), customer_id, pool.pk])
+    update = (f"UPDATE {table} SET owner_id = %s, owner_since = %s, pool_entered_at = NULL, pool_reason = '', "
+              f"version = version + 1, updated_at = %s "
+              f"WHERE id = %s AND owner_id IS NULL AND pool_id = %s AND deleted_at IS NULL"
+              f"{' RETURNING version, name' if returning else ''}")
+    params: list[Any] = [owner.pk, adapt(now), adapt(now), customer_id, pool.pk]
+    if log:
+        inserts = []
+        for number, (insert, insert_params) in enumerate(log):
+            inserts.append(f", logged{number} AS ({insert})")
+            params += insert_params
+        update = f"WITH taken AS ({update}){''.join(inserts)} SELECT version, name FROM taken"
+    with prepared_cursor() as cursor:
+        cursor.execute(update, params)
         row = cursor.fetchone() if returning else ((None, None) if cursor.rowcount == 1 else None)
     if row is None:
         raise Conflict(_("Someone else has just claimed this customer."), code="already_claimed")
@@ -232,16 +243,36 @@ def customer_claim(*, actor: Any, pool: Pool, customer_id: Any, now: dt.datetime
                        % {"date": day.isoformat()}, code="cooldown", extra={"until": day.isoformat()})
     _check_owned_limit(pool, actor, owned)
     _check_daily_limit(pool, actor, now, claimed_today)
-    claimed = _take(pool=pool, customer_id=customer_id, owner=actor, now=now)
-    # the rows _record would write (pool.services.bulk says so and its tests check it), without model instances
+    return _take_and_log_claim(pool=pool, customer_id=customer_id, actor=actor, now=now)
+
+
+# The rows' SQL is the same for every claim: kept per process, like their plans (RowWriter._plan).
+_claim_writer: dict[str, Any] = {}
+
+
+def _take_and_log_claim(*, pool: Pool, customer_id: int, actor: Any, now: dt.datetime) -> Any:
+    """_take, then the rows _record would write (pool.services.bulk.PoolRows.claim says which, and its tests check
+    them against _record's), without model instances. On PostgreSQL the rows are written by the UPDATE's own
+    statement (one round trip instead of three: the two COPYs cost a claim ~0.5 ms of Python and ~0.3 ms of
+    PostgreSQL), the timeline event's object_repr read from the row the UPDATE changed."""
     from openfunnel.core.bulk import RowWriter
     from openfunnel.pool.services.bulk import Person, PoolBatch, PoolRows, Record
 
+    writer = _claim_writer.get(connection.vendor)
+    if writer is None:
+        writer = _claim_writer[connection.vendor] = RowWriter()
+    user = Person(actor.pk, actor.display_name)
     written = PoolBatch()
-    PoolRows().claim(written, pool=pool, customer=Record(claimed.pk, str(claimed)),
-                     user=Person(actor.pk, actor.display_name), at=now)
-    written.write(RowWriter())
-    return claimed
+    if connection.vendor != "postgresql":
+        claimed = _take(pool=pool, customer_id=customer_id, owner=actor, now=now)
+        PoolRows().claim(written, pool=pool, customer=Record(claimed.pk, str(claimed)), user=user, at=now)
+        written.write(writer)
+        return claimed
+    PoolRows().claim(written, pool=pool, customer=Record(customer_id, ""), user=user, at=now)
+    log = [writer.insert_select(model, columns, row, source="taken",
+                                expressions={"object_repr": "LEFT(taken.name, 200)"} if "object_repr" in columns else {})
+           for model, columns, rows in written.tables() for row in rows]
+    return _take(pool=pool, customer_id=customer_id, owner=actor, now=now, log=log)
 
 
 def _assignees(actor: Any, owner: Any, owners: Any) -> list[Any]:
