@@ -325,7 +325,10 @@ def _claims(ctx: Context, repeat: int, warmup: int) -> dict[str, Any]:
                               "rounds": rounds, "pool": pool_id,
                               # what a claim's request reads besides the claim: REDIS_URL makes sessions cached_db
                               "sessions": settings.SESSION_ENGINE.rsplit(".", 1)[-1],
-                              "prepared_statements": bool(connection.settings_dict.get("OPTIONS", {})
+                              # the hot statements prepared once per connection (core.prepared)
+                              "prepared_statements": bool(connection.vendor == "postgresql"
+                                                          and settings.DATABASE_PREPARED_STATEMENTS),
+                              "server_side_binding": bool(connection.settings_dict.get("OPTIONS", {})
                                                           .get("server_side_binding"))}
     if not parallel:
         result["note"] = "inside a transaction: the clients took turns on one connection"
