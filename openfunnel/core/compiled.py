@@ -7,6 +7,10 @@ keeps the SQL and the compiler's description of its columns, and afterwards only
 parameters and turns the rows into model instances as the ORM does (select_related objects, annotations,
 field converters included).
 
+A builder may also end in `.values(...)`, `.values_list(...)` (flat or not) or combine such querysets with `union`:
+then the rows come back as the ORM's dicts or tuples (converters applied), for the small reads a request makes
+before its page (the actor's shares and member pools).
+
 Only ids and moments vary between runs: the builder takes ints (or lists of ints, whose length is part of the
 shape) and aware datetimes, and must build the same queryset for the same shape. A datetime must reach the SQL as
 a parameter of a datetime column's lookup (or a `Value` of one), as given: arithmetic on it in the builder (a day
@@ -26,7 +30,12 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.utils import timezone
 
 from openfunnel.core.prepared import prepared_cursor
@@ -56,6 +65,8 @@ class _Shape:
     adapted: list[int] = field(default_factory=list)   # positions of datetimes the SQL gets adapted (SQLite)
     moments: list[int] = field(default_factory=list)   # arguments that are datetimes (to be aware)
     typed: dict[int, type] = field(default_factory=dict)   # positions of ids the SQL gets as a typed int
+    values: str | None = None                   # rows as "dict", "tuple" or "flat" (a values queryset)
+    names: list[str] = field(default_factory=list)   # the dicts' keys
 
 
 class CompiledQuery:
@@ -98,6 +109,13 @@ class CompiledQuery:
             rows = cursor.fetchall()
         if shape.converters:
             rows = list(shape.compiler.apply_converters(rows, shape.converters))
+        if shape.values == "tuple":
+            return [tuple(row) for row in rows]
+        if shape.values == "flat":
+            return [row[0] for row in rows]
+        if shape.values == "dict":
+            names = shape.names
+            return [dict(zip(names, row, strict=True)) for row in rows]
         found = []
         for row in rows:
             obj = shape.model.from_db(self.using, shape.init_list, row[shape.model_slice])
@@ -155,6 +173,11 @@ class CompiledQuery:
             # an id or a moment the ORM folded into the SQL or dropped: the SQL would not follow the values given
             raise ValueError("CompiledQuery: every id and datetime must reach the SQL as a parameter of its own")
         select, klass_info = compiler.select, compiler.klass_info
+        values = _VALUES_KINDS.get(queryset._iterable_class)
+        if values is not None:
+            return self._values_shape(queryset, compiler, values, sql, params, slots, adapted, moments, typed)
+        if klass_info is None:
+            raise ValueError("CompiledQuery: a queryset of model instances or of values")
         fields = klass_info["select_fields"]
         model_slice = slice(fields[0], fields[-1] + 1)
         return _Shape(
@@ -164,3 +187,22 @@ class CompiledQuery:
             annotations=dict(compiler.annotation_col_map or {}),
             converters=compiler.get_converters([column[0] for column in select]), compiler=compiler,
             adapted=adapted, moments=sorted(set(moments.values())), typed=typed)
+
+    @staticmethod
+    def _values_shape(queryset: QuerySet[Any], compiler: Any, values: str, sql: str, params: list[Any],
+                      slots: list[tuple[int, int, int | None]], adapted: list[int], moments: dict[Any, int],
+                      typed: dict[int, type]) -> _Shape:
+        query = queryset.query
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        fields = list(queryset._fields or names)
+        if values != "dict" and [*fields, *(name for name in query.annotation_select if name not in fields)] != names:
+            # values_list() naming an annotation before a field: the ORM reorders each row; not worth a copy here
+            raise ValueError("CompiledQuery: values_list() fields in the order the query selects them")
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        return _Shape(
+            sql=sql, params=params, slots=slots, init_list=[], model_slice=slice(0), model=queryset.model,
+            populators=[], annotations={}, converters=compiler.get_converters(columns), compiler=compiler,
+            adapted=adapted, moments=sorted(set(moments.values())), typed=typed, values=values, names=names)
+
+
+_VALUES_KINDS = {ValuesIterable: "dict", ValuesListIterable: "tuple", FlatValuesListIterable: "flat"}

@@ -35,23 +35,38 @@ def scope_refs(actor: Any) -> ScopeRefs:
     index scans.
     """
     def compute() -> ScopeRefs:
-        from openfunnel.pool.models import Pool
-        from openfunnel.pool.selectors import member_pool_ids
+        from openfunnel.pool.selectors import department_chain
 
-        shares = (CustomerShare.objects.filter(user_id=actor.pk).order_by()
-                  .annotate(ref_kind=Value(0)).values_list("customer_id", "ref_kind"))
-        pools = (Pool.objects.filter(pk__in=member_pool_ids(actor)).order_by()
-                 .annotate(ref_kind=Case(When(members_see_history=True, then=Value(1)), default=Value(2)))
-                 .values_list("pk", "ref_kind"))
+        departments = department_chain(actor)
+        # compiled while the departments are ids (the signed-in user's, from the process's copy of the tree)
+        rows = (_scope_refs_rows.all(actor.pk, departments) if isinstance(departments, list)
+                else _scope_refs_query(actor.pk, departments))
         refs = ScopeRefs([], [], [])
         lists = (refs.shared, refs.history_pools, refs.basic_pools)
-        for pk, kind in shares.union(pools, all=True):
+        for pk, kind in rows:
             lists[kind].append(pk)
         for values in lists:
             values.sort()
         return refs
 
     return request_cached(actor, "customer_scope_refs", compute)
+
+
+def _scope_refs_query(user_id: Any, departments: Any) -> QuerySet[Any]:
+    """(id, kind) rows: kind 0 a customer shared with the user, 1 a member pool whose members see the history,
+    2 another member pool."""
+    from openfunnel.pool.models import Pool
+    from openfunnel.pool.selectors import member_pool_ids_of
+
+    shares = (CustomerShare.objects.filter(user_id=user_id).order_by()
+              .annotate(ref_kind=Value(0)).values_list("customer_id", "ref_kind"))
+    pools = (Pool.objects.filter(pk__in=member_pool_ids_of(user_id, departments)).order_by()
+             .annotate(ref_kind=Case(When(members_see_history=True, then=Value(1)), default=Value(2)))
+             .values_list("pk", "ref_kind"))
+    return shares.union(pools, all=True)
+
+
+_scope_refs_rows = CompiledQuery(_scope_refs_query, prepared=True)
 
 
 def customer_scope_q(actor: Any, prefix: str = "", *, pool_basics: bool = False) -> Q:

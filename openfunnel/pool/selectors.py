@@ -21,11 +21,10 @@ from openfunnel.core.branches import not_for_index
 from openfunnel.core.errors import NotFound
 from openfunnel.pool.models import Pool, PoolEvent
 
-
 MAX_DEPARTMENT_DEPTH = 6
 
 
-def _department_chain(actor: Any) -> Any:
+def department_chain(actor: Any) -> Any:
     """The actor's department and the departments above it (members of a department include its subtree): ids
     from the process's copy of the tree, or a subquery — either way adding pools to a customer scope costs no
     query of its own."""
@@ -53,10 +52,14 @@ def _department_chain(actor: Any) -> Any:
 
 def member_pool_ids(actor: Any) -> Any:
     """A subquery of the ids of the pools the actor is a member of (not counting admin rights)."""
-    users = Pool.member_users.through.objects.filter(user_id=getattr(actor, "pk", None)).values("pool_id")
-    departments = Pool.member_departments.through.objects.filter(
-        department_id__in=_department_chain(actor)).values("pool_id")
-    return Pool.objects.filter(Q(pk__in=users) | Q(pk__in=departments)).values("pk")
+    return member_pool_ids_of(getattr(actor, "pk", None), department_chain(actor))
+
+
+def member_pool_ids_of(user_id: Any, departments: Any) -> Any:
+    """member_pool_ids for a user id and its department_chain (ids, or a subquery of them)."""
+    users = Pool.member_users.through.objects.filter(user_id=user_id).values("pool_id")
+    in_departments = Pool.member_departments.through.objects.filter(department_id__in=departments).values("pool_id")
+    return Pool.objects.filter(Q(pk__in=users) | Q(pk__in=in_departments)).values("pk")
 
 
 def is_pool_admin(actor: Any) -> bool:
@@ -129,7 +132,7 @@ class _KeptPools:
         if pool is None:
             return None
         if not is_pool_admin(actor) and pool_id not in self.by_user.get(actor.pk, ()) and not any(
-                pool_id in self.by_department.get(department, ()) for department in _department_chain(actor)):
+                pool_id in self.by_department.get(department, ()) for department in department_chain(actor)):
             return None
         return copy.copy(pool)   # the caller's to mark and change; its related rows stay shared
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from openfunnel.accounts.scope import can_see_owner, has_perm, request_cached, visible_owner_ids
 from openfunnel.core.api import parse_id
+from openfunnel.core.compiled import CompiledQuery
 from openfunnel.core.errors import NotFound, PermissionDenied
 from openfunnel.customers.models import Customer
 from openfunnel.customers.selectors import customer_in_scope, scope_refs
@@ -126,8 +127,12 @@ def _owned_scope_q(actor: Any) -> Q:
 
 
 def _shared_opportunity_ids(actor: Any) -> list[int]:
-    return request_cached(actor, "shared_opportunity_ids", lambda: sorted(
-        OpportunityShare.objects.filter(user_id=actor.pk).values_list("opportunity_id", flat=True)))
+    return request_cached(actor, "shared_opportunity_ids", lambda: sorted(_opportunities_shared_with.all(actor.pk)))
+
+
+_opportunities_shared_with = CompiledQuery(
+    lambda user_id: OpportunityShare.objects.filter(user_id=user_id).values_list("opportunity_id", flat=True),
+    prepared=True)
 
 
 def live_customer_q() -> Q:

@@ -128,3 +128,38 @@ def test_an_id_compared_with_an_integer_column_is_found_as_a_typed_int(personas)
     for object_id in (2, 1, 3):
         assert compiled.all(object_id) == list(Notification.objects.filter(object_id=object_id).order_by("id"))
     assert len(compiled.all(2)) == 2
+
+
+def _unread_rows(recipient_ids):
+    return Notification.objects.filter(recipient_id__in=recipient_ids).order_by("id")
+
+
+def test_values_rows_are_the_orms(personas):
+    """dicts, tuples, flat values and a union of values: the ORM's rows, converters applied (created_at a datetime
+    on SQLite too)."""
+    for n, user in enumerate((personas.alice, personas.bob, personas.bob)):
+        Notification.objects.create(recipient=user, kind="mention", message=f"Hello {n}")
+    builders = {
+        "dict": lambda ids: _unread_rows(ids).values("id", "recipient_id", "created_at"),
+        "tuple": lambda ids: _unread_rows(ids).values_list("id", "message", "created_at"),
+        "flat": lambda ids: _unread_rows(ids).values_list("created_at", flat=True),
+        "annotated": lambda ids: (_unread_rows(ids).annotate(kind_no=Value(7)).values_list("id", "kind_no")),
+        "union": lambda ids: (_unread_rows(ids).order_by().annotate(kind_no=Value(0)).values_list("id", "kind_no")
+                              .union(User.objects.filter(pk__in=ids).order_by()
+                                     .annotate(kind_no=Case(When(is_active=True, then=Value(1)), default=Value(2)))
+                                     .values_list("pk", "kind_no"), all=True)),
+    }
+    for name, build in builders.items():
+        compiled = CompiledQuery(build)
+        for ids in ([personas.alice.pk], [personas.bob.pk], [personas.alice.pk, personas.bob.pk],
+                    [personas.carol.pk]):
+            found = compiled.all(ids)
+            assert sorted(found, key=repr) == sorted(build(ids), key=repr), name
+    assert isinstance(CompiledQuery(builders["flat"]).all([personas.bob.pk])[0], dt.datetime)
+
+
+def test_values_list_reordered_by_the_orm_is_refused(personas):
+    reordered = CompiledQuery(lambda user_id: User.objects.filter(pk=user_id).annotate(n=Value(1))
+                              .values_list("n", "username"))
+    with pytest.raises(ValueError):
+        reordered.all(personas.alice.pk)

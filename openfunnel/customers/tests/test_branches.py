@@ -253,3 +253,21 @@ def test_a_capped_count_with_an_empty_branch(personas, world):
     CustomerShare.objects.filter(user=personas.bob).delete()
     branched, plain = listed(personas.bob, "-created_at")
     assert branched.count_up_to(1000) == plain.count() > 0
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_the_compiled_scope_refs_are_the_orms(personas, world, who):
+    """The actor's shares and member pools (member directly, by department, or by a parent department) from the
+    compiled query and from the plain one."""
+    from openfunnel.pool.selectors import department_chain
+
+    actor = getattr(personas, who)
+    world["pools"][0].member_departments.add(personas.north)
+    chain = department_chain(actor)
+    if not isinstance(chain, list):
+        chain = sorted(chain.values_list("pk", flat=True))
+    compiled = sorted(selectors._scope_refs_rows.all(actor.pk, chain))
+    assert compiled == sorted(selectors._scope_refs_query(actor.pk, chain))
+    refs = selectors.scope_refs(actor)
+    assert sorted([(pk, 0) for pk in refs.shared] + [(pk, 1) for pk in refs.history_pools]
+                  + [(pk, 2) for pk in refs.basic_pools]) == compiled
