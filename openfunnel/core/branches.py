@@ -24,8 +24,10 @@ from django.db import connection, connections
 from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 from django.db.models.sql.where import AND
 
+from openfunnel.core.prefetch import PrefetchingQuerySet
 
-class BranchedQuerySet(QuerySet):
+
+class BranchedQuerySet(PrefetchingQuerySet):
     """A queryset that may be filtered by a scope whose branches are known (`filter_in_branches`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -12,9 +12,10 @@ then the rows come back as the ORM's dicts or tuples (converters applied), for t
 before its page (the actor's shares and member pools).
 
 Only ids and moments vary between runs: the builder takes ints (or lists of ints, whose length is part of the
-shape) and aware datetimes, and must build the same queryset for the same shape. A datetime must reach the SQL as
-a parameter of a datetime column's lookup (or a `Value` of one), as given: arithmetic on it in the builder (a day
-added) would be done on the stand-in, so compute such moments before and pass them as arguments of their own.
+shape; bound element by element, or whole as one array by `in_array`) and aware datetimes, and must build the
+same queryset for the same shape. A datetime must reach the SQL as a parameter of a datetime column's lookup (or
+a `Value` of one), as given: arithmetic on it in the builder (a day added) would be done on the stand-in, so
+compute such moments before and pass them as arguments of their own.
 Anything else the builder reads (settings, a constant) is fixed for the life of the process; a value that varies
 otherwise (a search) does not belong in a compiled query.
 """
@@ -65,6 +66,7 @@ class _Shape:
     adapted: list[int] = field(default_factory=list)   # positions of datetimes the SQL gets adapted (SQLite)
     moments: list[int] = field(default_factory=list)   # arguments that are datetimes (to be aware)
     typed: dict[int, type] = field(default_factory=dict)   # positions of ids the SQL gets as a typed int
+    arrays: list[tuple[int, int]] = field(default_factory=list)   # (parameter position, list argument) whole
     values: str | None = None                   # rows as "dict", "tuple" or "flat" (a values queryset)
     names: list[str] = field(default_factory=list)   # the dicts' keys
 
@@ -100,6 +102,8 @@ class CompiledQuery:
         for position, argument, element in shape.slots:
             value = args[argument]
             params[position] = value if element is None else value[element]  # type: ignore[index]
+        for position, argument in shape.arrays:
+            params[position] = list(args[argument])  # type: ignore[arg-type]
         for position in shape.adapted:
             params[position] = connection.ops.adapt_datetimefield_value(params[position])
         for position, kind in shape.typed.items():
@@ -164,18 +168,24 @@ class CompiledQuery:
         slots = [(position, *stand_ins[value]) for position, value in enumerate(params)
                  if isinstance(value, int) and value in stand_ins]
         typed = {position: type(params[position]) for position, *_ in slots if type(params[position]) is not int}
+        # a list argument bound whole, as one array parameter (core.lookups' `in_array` on PostgreSQL)
+        arrays = [(position, stand_ins[value[0]][0]) for position, value in enumerate(params)
+                  if type(value) is list and value and all(type(v) is int and v in stand_ins for v in value)
+                  and [stand_ins[v] for v in value] == [(stand_ins[value[0]][0], n) for n in range(len(value))]]
         adapted = [position for position, value in enumerate(params) if type(value) is str and value in moments]
         slots += [(position, moments[value], None) for position, value in enumerate(params)
                   if type(value) is dt.datetime and value in moments]
         slots += [(position, moments[params[position]], None) for position in adapted]
-        if ({(argument, element) for _p, argument, element in slots}
-                != {*stand_ins.values(), *((argument, None) for argument in moments.values())}):
+        reached = {(argument, element) for _p, argument, element in slots}
+        reached |= {(argument, n) for _p, argument in arrays
+                    for n in range(len(args[argument]))}  # type: ignore[arg-type]
+        if reached != {*stand_ins.values(), *((argument, None) for argument in moments.values())}:
             # an id or a moment the ORM folded into the SQL or dropped: the SQL would not follow the values given
             raise ValueError("CompiledQuery: every id and datetime must reach the SQL as a parameter of its own")
         select, klass_info = compiler.select, compiler.klass_info
         values = _VALUES_KINDS.get(queryset._iterable_class)
         if values is not None:
-            return self._values_shape(queryset, compiler, values, sql, params, slots, adapted, moments, typed)
+            return self._values_shape(queryset, compiler, values, sql, params, slots, adapted, moments, typed, arrays)
         if klass_info is None:
             raise ValueError("CompiledQuery: a queryset of model instances or of values")
         fields = klass_info["select_fields"]
@@ -186,12 +196,12 @@ class CompiledQuery:
             model=klass_info["model"], populators=get_related_populators(klass_info, select, self.using),
             annotations=dict(compiler.annotation_col_map or {}),
             converters=compiler.get_converters([column[0] for column in select]), compiler=compiler,
-            adapted=adapted, moments=sorted(set(moments.values())), typed=typed)
+            adapted=adapted, moments=sorted(set(moments.values())), typed=typed, arrays=arrays)
 
     @staticmethod
     def _values_shape(queryset: QuerySet[Any], compiler: Any, values: str, sql: str, params: list[Any],
                       slots: list[tuple[int, int, int | None]], adapted: list[int], moments: dict[Any, int],
-                      typed: dict[int, type]) -> _Shape:
+                      typed: dict[int, type], arrays: list[tuple[int, int]]) -> _Shape:
         query = queryset.query
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         fields = list(queryset._fields or names)
@@ -202,7 +212,8 @@ class CompiledQuery:
         return _Shape(
             sql=sql, params=params, slots=slots, init_list=[], model_slice=slice(0), model=queryset.model,
             populators=[], annotations={}, converters=compiler.get_converters(columns), compiler=compiler,
-            adapted=adapted, moments=sorted(set(moments.values())), typed=typed, values=values, names=names)
+            adapted=adapted, moments=sorted(set(moments.values())), typed=typed, arrays=arrays, values=values,
+            names=names)
 
 
 _VALUES_KINDS = {ValuesIterable: "dict", ValuesListIterable: "tuple", FlatValuesListIterable: "flat"}
