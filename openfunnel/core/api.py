@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions as drf
 from rest_framework import pagination, serializers
 from rest_framework.response import Response
@@ -18,6 +19,23 @@ from openfunnel.core.errors import DomainError, NotFound
 from openfunnel.core.pagination import CappedPaginator
 
 MAX_ID = 2**63 - 1
+
+
+# Query parameters no filter set reads: the pagination's and the ordering's.
+UNFILTERED_PARAMS = frozenset({"page", "page_size", "ordering"})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which leaves a list untouched when no query parameter can be a filter's (as the web
+    lists do): building the filter set — its filters deep-copied, its form built and validated — cost a list
+    3–4 ms of Python per request to filter nothing."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if request.query_params.keys() <= UNFILTERED_PARAMS:
+            filterset_class = self.get_filterset_class(view, queryset)
+            if filterset_class is None or not UNFILTERED_PARAMS & set(filterset_class.base_filters):
+                return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class Pagination(pagination.PageNumberPagination):

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -26,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from openfunnel.accounts.scope import has_perm, visible_owner_ids
-from openfunnel.core.api import IdField, StrictSerializer
+from openfunnel.core.api import FilterBackend, IdField, StrictSerializer
 from openfunnel.core.choices import CompanySize, Industry, Source
 from openfunnel.core.errors import ValidationFailed
 from openfunnel.core.geo import NearbyFilter, distance_value
@@ -365,7 +364,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     # NearbyFilter last: with ?lat=&lng= (and no ?ordering=) the nearest customers come first.
-    filter_backends = [DjangoFilterBackend, CustomerOrdering, NearbyFilter]
+    filter_backends = [FilterBackend, CustomerOrdering, NearbyFilter]
     ordering_fields = ["name", "created_at", "last_follow_up_at", "next_follow_up_at", "level", "id"]
     ordering = ["-created_at", "-id"]
 
