@@ -349,8 +349,7 @@ def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[
     params: list[Any] = []
     live = queryset
     if tally_for is not None and closed_since is not None:
-        for n, sums in enumerate(_tally_sums(tally_for, pipeline, stages, closed_since)):
-            sql, part_params = _sql(sums.filter(tally_owner_q))
+        for n, (sql, part_params) in enumerate(_tally_sums(tally_for, pipeline, stages, closed_since, tally_owner_q)):
             statement.append(f"SELECT stage_id, board_n, board_amount, board_weighted, {NO_CARD} FROM ({sql}) tally{n}")
             params += part_params
         live = _beyond_tally(tally_for, queryset)   # what the tally's keys cannot tell: shares
@@ -414,56 +413,39 @@ def _first_cards(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[Opp
     return parts
 
 
-def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime) -> list[QuerySet[Any]]:
-    """The tally's sums per stage for the open stages, and for the closed stages' weeks since `closed_since`
-    (apart, so that each is one range of an index); several rows per stage when the scope is read by branch.
-
-    A scope's rows are read branch by branch (_tally_branches), each from an index keyed on it: filtering the
-    pipeline's column ranges by the OR of owners and pools read every row of the pipeline to keep the scope's
-    (20,865 for 6,293 at full scale). A branch's open stages are its rows without a closed week, one range per
-    owner or pool (keyed by stage they would be a range per owner and stage: 57 × 7 index descents for a team);
-    an open stage's row with a week, which the services never write (reopening clears closed_at), is still
-    counted by a read of the column index that finds none."""
+def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime,
+                owner_q: Q) -> list[tuple[str, list[Any]]]:
+    """The SELECTs of the tally's sums per stage for the open stages and the closed stages' weeks since
+    `closed_since` (sales.tally_read: a scope's read by branch, each branch a range of an index keyed on it)."""
+    from openfunnel.sales import tally_read
     from openfunnel.sales.board_tally import week_start
-    from openfunnel.sales.models import BoardTally
-
-    tally = BoardTally.objects.filter(pipeline_id=pipeline.pk).order_by()
-    open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
-    closed_ids = [s.pk for s in stages if s.kind != Stage.Kind.OPEN]
-    # the window starts on a Monday (the view makes it so): its weeks hold exactly the deals it shows
-    since = week_start(closed_since).date()
-    branches = _tally_branches(actor)
-    parts: list[QuerySet[Any]] = []
-    if branches is None:   # everyone's: the pipeline's column ranges whole
-        parts += [tally.filter(stage_id__in=open_ids)] if open_ids else []
-        parts += [tally.filter(stage_id__in=closed_ids, closed_week__gte=since)] if closed_ids else []
-    else:
-        if open_ids:
-            parts += [tally.filter(branch, stage_id__in=open_ids, closed_week__isnull=True) for branch in branches]
-            parts.append(tally.filter(_owned_scope_q(actor), stage_id__in=open_ids, closed_week__isnull=False))
-        if closed_ids:
-            parts += [tally.filter(branch, stage_id__in=closed_ids, closed_week__gte=since) for branch in branches]
-    return [part.values("stage_id").annotate(board_n=Sum("n"), board_amount=Sum("amount"),
-                                             board_weighted=Sum("weighted")) for part in parts]
-
-
-def _tally_branches(actor: Any) -> list[Q] | None:
-    """_owned_scope_q on the kanban tally as disjoint branches (a row is in exactly one, so their sums add up):
-    the owners' rows; the rows other owners hold of the scope's owners' customers; those they hold of customers
-    in the member pools. None when the scope is everyone's."""
-    from openfunnel.sales.models import TALLY_ELSEWHERE
 
     ids = visible_owner_ids(actor)
-    if ids is None:
+    # the window starts on a Monday (the view makes it so): its weeks hold exactly the deals it shows
+    return tally_read.sums(connection, pipeline_id=pipeline.pk,
+                           open_ids=[s.pk for s in stages if s.kind == Stage.Kind.OPEN],
+                           closed_ids=[s.pk for s in stages if s.kind != Stage.Kind.OPEN],
+                           since=week_start(closed_since).date(),
+                           owners=None if ids is None else (ids, scope_refs(actor).history_pools),
+                           condition=_tally_condition(owner_q))
+
+
+def _tally_condition(owner_q: Q) -> tuple[str, list[Any]] | None:
+    """The filters' condition on the tally's owner (BoardFilter.tally_owner_q) as SQL; None for no condition."""
+    from django.core.exceptions import EmptyResultSet, FullResultSet
+
+    from openfunnel.sales.models import BoardTally
+
+    if not owner_q:
         return None
-    owners = Q(owner_id__in_array=ids)
-    elsewhere = ~owners & TALLY_ELSEWHERE   # the partial index's own condition, for it to be read
-    # an owned customer's row has no pool (sales.board_tally._contribution): stated, the week is in the range
-    branches = [owners, elsewhere & Q(customer_owner_id__in_array=ids, customer_pool_id__isnull=True)]
-    pools = scope_refs(actor).history_pools
-    if pools:
-        branches.append(elsewhere & Q(customer_owner_id__isnull=True, customer_pool_id__in_array=pools))
-    return branches
+    query = BoardTally.objects.filter(owner_q).query
+    try:
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+    except EmptyResultSet:
+        return "1 = 0", []
+    except FullResultSet:
+        return None
+    return sql, list(params)
 
 
 def _beyond_tally(actor: Any, queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity] | None:
