@@ -71,7 +71,7 @@ def scope(connection: Any, ids: Sequence[int], pools: Sequence[int]) -> Sql:
 
 def sums(connection: Any, *, pipeline_id: int, open_ids: list[int], closed_ids: list[int], since: dt.date,
          owners: tuple[Sequence[int], Sequence[int]] | None, condition: Sql | None) -> list[Sql]:
-    """SELECTs of (stage_id, board_n, board_amount, board_weighted) — several rows per stage when read by branch —
+    """SELECTs of (stage_id, board_n, board_amount, board_weighted) — several rows per stage —
     for the open stages and the closed stages' weeks since `since`. `owners`: (owner ids, member pools) of a
     scope, None for everyone's; `condition`: the filters' condition on the owner (BoardFilter.tally_owner_q).
 
@@ -83,17 +83,15 @@ def sums(connection: Any, *, pipeline_id: int, open_ids: list[int], closed_ids: 
     pipeline = ("pipeline_id = %s", [pipeline_id])
     opened, closed = _in("stage_id", open_ids, vendor), _in("stage_id", closed_ids, vendor)
     recent = ("closed_week >= %s", [since])
+    # everyone's is one branch (an owner filter on it is read per owner from board_tally_owner, as a branch is)
+    found = [("1 = 1", [])] if owners is None else branches(connection, *owners)
     parts: list[Sql] = []
-    if owners is None:
-        parts += [_and(pipeline, opened)] if open_ids else []
-        parts += [_and(pipeline, closed, recent)] if closed_ids else []
-    else:
-        found = branches(connection, *owners)
-        if open_ids:
-            parts += [_and(pipeline, opened, ("closed_week IS NULL", []), branch) for branch in found]
-            parts.append(_and(pipeline, opened, ("closed_week IS NOT NULL", []), scope(connection, *owners)))
-        if closed_ids:
-            parts += [_and(pipeline, closed, recent, branch) for branch in found]
+    if open_ids:
+        parts += [_and(pipeline, opened, ("closed_week IS NULL", []), branch) for branch in found]
+        everyone = ("1 = 1", []) if owners is None else scope(connection, *owners)
+        parts.append(_and(pipeline, opened, ("closed_week IS NOT NULL", []), everyone))
+    if closed_ids:
+        parts += [_and(pipeline, closed, recent, branch) for branch in found]
     if condition is not None:
         parts = [_and(part, condition) for part in parts]
     select = "SELECT stage_id, SUM(n) AS board_n, SUM(amount) AS board_amount, SUM(weighted) AS board_weighted"
