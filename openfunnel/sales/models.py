@@ -226,6 +226,14 @@ class Opportunity(TimeStampedModel, SoftDeleteModel, VersionedModel):
                 and self.expected_close_date < timezone.localdate())
 
 
+# The tally rows whose customer is not their own owner's (a pool customer, or another owner's): the only rows a
+# scope's branches other than its owners' read (a row of the scope's owners is read by owner), so their index
+# holds these alone. A query reads that partial index only when it states this same condition (both databases
+# match the predicate by its terms), so the selectors filter by this very Q.
+TALLY_ELSEWHERE = (models.Q(customer_owner_id__isnull=True) | models.Q(customer_owner_id__lt=models.F("owner_id"))
+                   | models.Q(customer_owner_id__gt=models.F("owner_id")))
+
+
 class BoardTally(models.Model):
     """Running sums of the kanban's columns, written only by database triggers (openfunnel.sales.board_tally):
     a row per change of plus or minus one opportunity's count, amount and weighted amount, under the keys the
@@ -242,10 +250,19 @@ class BoardTally(models.Model):
     weighted = models.DecimalField(max_digits=22, decimal_places=6)
 
     class Meta:
-        # covering: a board's sums are an index-only read of its columns' keys
+        # covering: a board's sums are an index-only read of its columns' keys (the whole pipeline's board); a
+        # scope's are read by branch (sales.selectors._tally_sums): its owners' rows from board_tally_owner, the
+        # rows of its customers' owners and member pools that other owners hold from board_tally_elsewhere —
+        # each branch's open stages (no closed week) and closed weeks one range per owner or pool
         indexes = [models.Index(fields=["pipeline_id", "stage_id", "closed_week"], name="board_tally_column",
                                 include=["owner_id", "customer_owner_id", "customer_pool_id", "n", "amount",
-                                         "weighted"])]
+                                         "weighted"]),
+                   models.Index(fields=["pipeline_id", "owner_id", "closed_week"], name="board_tally_owner",
+                                include=["stage_id", "customer_owner_id", "customer_pool_id", "n", "amount",
+                                         "weighted"]),
+                   models.Index(fields=["pipeline_id", "customer_owner_id", "customer_pool_id", "closed_week"],
+                                name="board_tally_elsewhere", condition=TALLY_ELSEWHERE,
+                                include=["stage_id", "owner_id", "n", "amount", "weighted"])]
 
 
 class OpportunityContact(models.Model):

@@ -354,8 +354,7 @@ def _tally_and_pick(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[
     params: list[Any] = []
     live = queryset
     if tally_for is not None and closed_since is not None:
-        for n, sums in enumerate(_tally_sums(tally_for, pipeline, stages, closed_since)):
-            sql, part_params = _sql(sums.filter(tally_owner_q))
+        for n, (sql, part_params) in enumerate(_tally_sums(tally_for, pipeline, stages, closed_since, tally_owner_q)):
             statement.append(f"SELECT stage_id, board_n, board_amount, board_weighted, {NO_CARD} FROM ({sql}) tally{n}")
             params += part_params
         live = _beyond_tally(tally_for, queryset)   # what the tally's keys cannot tell: shares
@@ -419,21 +418,39 @@ def _first_cards(pipeline: Pipeline, stages: list[Stage], queryset: QuerySet[Opp
     return parts
 
 
-def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime) -> list[QuerySet[Any]]:
-    """The tally's sums per stage for the open stages, and for the closed stages' weeks since `closed_since`
-    (apart, so that each is one range of the tally's covering index)."""
+def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_since: dt.datetime,
+                owner_q: Q) -> list[tuple[str, list[Any]]]:
+    """The SELECTs of the tally's sums per stage for the open stages and the closed stages' weeks since
+    `closed_since` (sales.tally_read: a scope's read by branch, each branch a range of an index keyed on it)."""
+    from openfunnel.sales import tally_read
     from openfunnel.sales.board_tally import week_start
+
+    ids = visible_owner_ids(actor)
+    # the window starts on a Monday (the view makes it so): its weeks hold exactly the deals it shows
+    return tally_read.sums(connection, pipeline_id=pipeline.pk,
+                           open_ids=[s.pk for s in stages if s.kind == Stage.Kind.OPEN],
+                           closed_ids=[s.pk for s in stages if s.kind != Stage.Kind.OPEN],
+                           since=week_start(closed_since).date(),
+                           owners=None if ids is None else (ids, scope_refs(actor).history_pools),
+                           condition=_tally_condition(owner_q))
+
+
+def _tally_condition(owner_q: Q) -> tuple[str, list[Any]] | None:
+    """The filters' condition on the tally's owner (BoardFilter.tally_owner_q) as SQL; None for no condition."""
+    from django.core.exceptions import EmptyResultSet, FullResultSet
+
     from openfunnel.sales.models import BoardTally
 
-    scoped = BoardTally.objects.filter(_owned_scope_q(actor), pipeline_id=pipeline.pk).order_by()
-    open_ids = [s.pk for s in stages if s.kind == Stage.Kind.OPEN]
-    closed_ids = [s.pk for s in stages if s.kind != Stage.Kind.OPEN]
-    # the window starts on a Monday (the view makes it so): its weeks hold exactly the deals it shows
-    since = week_start(closed_since).date()
-    parts = ([scoped.filter(stage_id__in=open_ids)] if open_ids else []) + (
-        [scoped.filter(stage_id__in=closed_ids, closed_week__gte=since)] if closed_ids else [])
-    return [part.values("stage_id").annotate(board_n=Sum("n"), board_amount=Sum("amount"),
-                                             board_weighted=Sum("weighted")) for part in parts]
+    if not owner_q:
+        return None
+    query = BoardTally.objects.filter(owner_q).query
+    try:
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+    except EmptyResultSet:
+        return "1 = 0", []
+    except FullResultSet:
+        return None
+    return sql, list(params)
 
 
 def _beyond_tally(actor: Any, queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity] | None:
