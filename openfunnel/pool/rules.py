@@ -214,29 +214,27 @@ def reclaim_outlook(customers: list[Any], now: dt.datetime, *, user: Any = None)
     """For a page of owned customers: when each falls due and why (customers exempt or without rules are absent).
 
     One query for the page (each customer's latest win, and whether the pool governing it exempts it), plus the
-    pools — kept with the reference data when `user` (the signed-in user, who carries its token) is given.
+    pools — kept with the reference data when `user` (the signed-in user, who carries its token) is given, and then
+    the query compiled once per set of exempting pools while the pools are unchanged (core.compiled).
     """
     owned = [c for c in customers if c.owner_id is not None]
     if not owned:
         return {}
-    from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
-
-    from openfunnel.customers.models import Customer
-    from openfunnel.sales.models import Opportunity
     from openfunnel.web.choices import reference_cached
 
     pools, default = reference_cached(user, "pool-governing", governing_pools) if user else governing_pools()
     governing = {c.pk: pools.get(c.pool_id) if c.pool_id else default for c in owned}
-    exempting = {pool.pk: rule for pool in {p for p in governing.values() if p is not None}
-                 if (rule := exempt_q(pool)) is not None}
-    last_win = (Opportunity.objects.filter(customer_id=OuterRef("pk"), status=Opportunity.Status.WON,
-                                           deleted_at__isnull=True, won_at__isnull=False)
-                .order_by("-won_at").values("won_at")[:1])
-    rows = (Customer.objects.filter(pk__in=list(governing)).order_by()
-            .annotate(last_win=Subquery(last_win),
-                      **{f"exempt_{pk}": ExpressionWrapper(rule, output_field=BooleanField())
-                         for pk, rule in exempting.items()})
-            .values("pk", "last_win", *[f"exempt_{pk}" for pk in exempting]))
+    exempting = tuple(sorted(pool.pk for pool in {p for p in governing.values() if p is not None}
+                             if pool.exempt_stage_id is not None))
+    ids = sorted(governing)
+    if user is not None and getattr(user, "reference_token", None):
+        from openfunnel.core.compiled import CompiledQuery
+
+        compiled = reference_cached(user, ("pool-outlook", exempting), lambda: CompiledQuery(
+            lambda ids: _outlook_rows(ids, [pools[pk] for pk in exempting]), prepared=True))
+        rows = compiled.all(ids)
+    else:
+        rows = _outlook_rows(ids, [pools[pk] for pk in exempting])
     facts = {row["pk"]: row for row in rows}
     outlook: dict[int, Due] = {}
     for customer in owned:
@@ -248,6 +246,23 @@ def reclaim_outlook(customers: list[Any], now: dt.datetime, *, user: Any = None)
         if due is not None:
             outlook[customer.pk] = due
     return outlook
+
+
+def _outlook_rows(ids: list[int], exempting: list[Pool]) -> QuerySet[Any]:
+    """Per customer of `ids`: its latest win, and whether each pool of `exempting` exempts it."""
+    from django.db.models import BooleanField, ExpressionWrapper, Subquery
+
+    from openfunnel.customers.models import Customer
+    from openfunnel.sales.models import Opportunity
+
+    last_win = (Opportunity.objects.filter(customer_id=OuterRef("pk"), status=Opportunity.Status.WON,
+                                           deleted_at__isnull=True, won_at__isnull=False)
+                .order_by("-won_at").values("won_at")[:1])
+    return (Customer.objects.filter(pk__in_array=ids).order_by()
+            .annotate(last_win=Subquery(last_win),
+                      **{f"exempt_{pool.pk}": ExpressionWrapper(exempt_q(pool), output_field=BooleanField())
+                         for pool in exempting})
+            .values("pk", "last_win", *[f"exempt_{pool.pk}" for pool in exempting]))
 
 
 def due_rows(pool: Pool, at: dt.datetime, *, batch: int = BATCH) -> Iterator[tuple[dict[str, Any], Due]]:
