@@ -22,7 +22,7 @@ from openfunnel.accounts.scope import can_see_owner, has_perm, require_perm
 from openfunnel.audit.services import event_record
 from openfunnel.core.api import parse_id
 from openfunnel.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from openfunnel.core.prepared import prepared_cursor
+from openfunnel.core.prepared import pipelined, prepared_cursor
 from openfunnel.pool.models import Pool, PoolEvent
 from openfunnel.pool.selectors import pools_visible_to, today_start
 
@@ -45,8 +45,9 @@ def _check_visible(actor: Any, pool: Pool) -> None:
         raise NotFound()
 
 
-def _lock_users(user_ids: list[int]) -> None:
-    """Row locks on the receiving users, in id order (no deadlock between two batches)."""
+def _lock_users(user_ids: list[int], *, read: bool = True) -> None:
+    """Row locks on the receiving users, in id order (no deadlock between two batches). `read=False` in a
+    pipelined block: the lock goes with the next statement (the server runs that once the lock is held)."""
     from openfunnel.accounts.models import User
 
     ids = sorted(set(user_ids))
@@ -54,7 +55,8 @@ def _lock_users(user_ids: list[int]) -> None:
     with prepared_cursor() as cursor:   # a claim's first statement, the same on every claim
         cursor.execute(f"SELECT id FROM {connection.ops.quote_name(User._meta.db_table)} "
                        f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}", ids)
-        cursor.fetchall()
+        if read:
+            cursor.fetchall()
 
 
 def _owned_count(user_id: int) -> int:
@@ -254,14 +256,16 @@ def customer_claim(*, actor: Any, pool: Pool, customer_id: Any, now: dt.datetime
     if pool.claim_mode == Pool.ClaimMode.ASSIGN:
         raise PermissionDenied(_("Customers in this pool are assigned by a manager."))
     customer_id = parse_id(customer_id)
-    _lock_users([actor.pk])
     # The UPDATE checks the pool's limits itself, in the statement after the lock (its snapshot holds the claims
-    # that had the lock before): one statement fewer on every claim. Only a refused one reads why.
-    try:
-        return _take_and_log_claim(pool=pool, customer_id=customer_id, actor=actor, now=now)
-    except Conflict as refused:
-        if refused.code != "already_claimed":
-            raise
+    # that had the lock before): one statement fewer on every claim. Only a refused one reads why. On PostgreSQL
+    # the BEGIN, the lock and the UPDATE go in one round trip (core.prepared.pipelined).
+    with pipelined():
+        _lock_users([actor.pk], read=False)
+        try:
+            return _take_and_log_claim(pool=pool, customer_id=customer_id, actor=actor, now=now)
+        except Conflict as refused:
+            if refused.code != "already_claimed":
+                raise
     in_pool, cooling, owned, claimed_today = _claim_checks(pool, actor.pk, customer_id, now)
     if not in_pool:
         # why not (already_claimed or NotFound, worded there), unless it came back to the pool meanwhile
