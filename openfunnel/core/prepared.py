@@ -19,6 +19,7 @@ server-side binding already) it is the ordinary cursor.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,21 @@ class _DebugCursor(CursorDebugWrapper):
     def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(self.db.ops.compose_sql(sql, params) if params else sql, params):
             return super(CursorDebugWrapper, self).execute(sql, params)
+
+
+def pipelined(using: str = "default") -> Any:
+    """A block whose statements psycopg sends without waiting for each one's answer (its pipeline mode): the
+    transaction's BEGIN and statements whose results are not read go in one round trip with the next statement
+    whose result is. The server still runs them one after the other, each when the one before has finished (a lock
+    taken first is held when the next statement starts). Where prepared_cursor prepares; elsewhere an empty
+    block."""
+    connection = connections[using]
+    if (connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS
+            or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")):
+        return contextlib.nullcontext()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    return connection.connection.pipeline()
 
 
 def prepared_cursor(using: str = "default") -> Any:

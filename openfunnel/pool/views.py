@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -107,7 +107,7 @@ def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
         if pool.kind == Pool.Kind.LEAD:
             lead = services.lead_claim(actor=request.user, pool=pool, lead_id=request.POST.get("lead"))
             messages.success(request, _("You now own “%(name)s”.") % {"name": lead.company})
-            return redirect(lead.get_absolute_url())
+            return HttpResponseRedirect(lead.get_absolute_url())
         customer = services.customer_claim(actor=request.user, pool=pool, customer_id=request.POST.get("customer"))
     except DomainError as error:
         if error.status == 404:
@@ -115,7 +115,8 @@ def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error.message))
         return _render_detail(request, pool, status=error.status)
     messages.success(request, _("You now own “%(name)s”.") % {"name": customer.name})
-    return redirect(customer.get_absolute_url())
+    # the URL itself: redirect() would first try it as a URL name (a failed reverse, ~0.1 ms a claim)
+    return HttpResponseRedirect(customer.get_absolute_url())
 
 
 @login_required

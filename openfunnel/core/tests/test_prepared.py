@@ -47,3 +47,29 @@ def test_a_prepared_compiled_query_is_prepared(personas):
     assert [u.username for u in compiled.all(personas.bob.pk)] == [personas.bob.username]
     assert [u.username for u in compiled.all(personas.alice.pk)] == [personas.alice.username]
     assert sum('"accounts_user"."username"' in s and "$1" in s for s in _prepared_here()) == 1
+
+
+def test_pipelined_statements_run_in_order_and_fail_as_django_errors(personas):
+    """A statement whose result is not read goes with the next one; the next one sees what it did; an error of
+    the unread one reaches the caller as Django's error where the next result is read."""
+    from django.db import DatabaseError, transaction
+
+    from openfunnel.core.prepared import pipelined
+
+    with transaction.atomic():
+        with pipelined():
+            with prepared_cursor() as cursor:
+                cursor.execute('UPDATE "accounts_user" SET first_name = %s WHERE id = %s', ["Piped", personas.bob.pk])
+            with prepared_cursor() as cursor:
+                cursor.execute('SELECT first_name FROM "accounts_user" WHERE id = %s', [personas.bob.pk])
+                assert cursor.fetchone() == ("Piped",)
+        transaction.set_rollback(True)
+    with pytest.raises(DatabaseError), transaction.atomic(), pipelined():
+        with prepared_cursor() as cursor:
+            cursor.execute('SELECT id FROM "no_such_table" WHERE id = %s', [personas.bob.pk])
+        with prepared_cursor() as cursor:
+            cursor.execute(SQL, [personas.bob.pk])
+            cursor.fetchone()
+    with prepared_cursor() as cursor:   # the connection goes on
+        cursor.execute(SQL, [personas.bob.pk])
+        assert cursor.fetchone() == (personas.bob.username,)

@@ -30,6 +30,8 @@ def test_claim_button(personas, web_as, pool, in_pool):
     response = browser.post(f"/pool/{pool.pk}/claim/", {"customer": in_pool[0].pk})
     assert response.status_code == 302 and response["Location"] == f"/customers/{in_pool[0].pk}/"
     assert Customer.objects.get(pk=in_pool[0].pk).owner == personas.alice
+    # the customer's page, where the redirect leads, confirms the claim
+    assert "You now own “Pool Customer 0”." in browser.get(response["Location"]).content.decode()
     taken = web_as(personas.bob).post(f"/pool/{pool.pk}/claim/", {"customer": in_pool[0].pk})
     assert taken.status_code == 409 and "just claimed" in taken.content.decode()
     assert web_as(personas.bob).post(f"/pool/{pool.pk}/claim/", {"customer": "abc"}).status_code == 404
