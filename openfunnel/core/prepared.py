@@ -49,6 +49,19 @@ class _DebugCursor(CursorDebugWrapper):
             return super(CursorDebugWrapper, self).execute(sql, params)
 
 
+def _prepares(connection: Any) -> bool:
+    """Whether statements are prepared here: PostgreSQL, unless turned off or already bound on the server."""
+    return (connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS
+            and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+
+
+def _connected(connection: Any) -> Any:
+    """The driver's connection, opened (or reopened after a failed health check) as Django's cursor() does."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    return connection.connection
+
+
 def pipelined(using: str = "default") -> Any:
     """A block whose statements psycopg sends without waiting for each one's answer (its pipeline mode): the
     transaction's BEGIN and statements whose results are not read go in one round trip with the next statement
@@ -56,12 +69,9 @@ def pipelined(using: str = "default") -> Any:
     taken first is held when the next statement starts). Where prepared_cursor prepares; elsewhere an empty
     block."""
     connection = connections[using]
-    if (connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS
-            or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")):
+    if not _prepares(connection):
         return contextlib.nullcontext()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    return connection.connection.pipeline()
+    return _connected(connection).pipeline()
 
 
 def prepared_cursor(using: str = "default") -> Any:
@@ -69,14 +79,11 @@ def prepared_cursor(using: str = "default") -> Any:
     prepares on first use; the ordinary cursor on other databases."""
     global _cursor_class
     connection = connections[using]
-    if (connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS
-            or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")):
+    if not _prepares(connection):
         return connection.cursor()
     if _cursor_class is None:
         _cursor_class = _preparing_cursor_class()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw_connection = connection.connection
+    raw_connection = _connected(connection)
     if raw_connection.prepare_threshold is None:
         # Django turns psycopg's preparing off for every connection (a pooler in transaction mode would lose the
         # statements); its own cursors bind on the client and never prepare, so this enables it for ours only.

@@ -154,12 +154,17 @@ def governed_q(pool: Pool, prefix: str = "") -> Q:
     return q
 
 
+def exempts(pool: Pool) -> bool:
+    """Whether the pool exempts any customer from reclaim (exempt_q is not None), without building the condition."""
+    return pool.exempt_stage_id is not None
+
+
 def exempt_q(pool: Pool) -> Q | None:
     """Customers exempt from reclaim: an opportunity at or beyond the pool's exempt stage (same pipeline).
 
     Signed contracts exempt too once the orders app exists (the setting is stored already).
     """
-    if pool.exempt_stage_id is None:
+    if not exempts(pool):
         return None
     from openfunnel.sales.models import Opportunity
 
@@ -225,7 +230,7 @@ def reclaim_outlook(customers: list[Any], now: dt.datetime, *, user: Any = None)
     pools, default = reference_cached(user, "pool-governing", governing_pools) if user else governing_pools()
     governing = {c.pk: pools.get(c.pool_id) if c.pool_id else default for c in owned}
     exempting = tuple(sorted(pool.pk for pool in {p for p in governing.values() if p is not None}
-                             if pool.exempt_stage_id is not None))
+                             if exempts(pool)))
     ids = sorted(governing)
     if user is not None and getattr(user, "reference_token", None):
         from openfunnel.core.compiled import CompiledQuery

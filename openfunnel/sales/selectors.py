@@ -432,25 +432,7 @@ def _tally_sums(actor: Any, pipeline: Pipeline, stages: list[Stage], closed_sinc
                            closed_ids=[s.pk for s in stages if s.kind != Stage.Kind.OPEN],
                            since=week_start(closed_since).date(),
                            owners=None if ids is None else (ids, scope_refs(actor).history_pools),
-                           condition=_tally_condition(owner_q))
-
-
-def _tally_condition(owner_q: Q) -> tuple[str, list[Any]] | None:
-    """The filters' condition on the tally's owner (BoardFilter.tally_owner_q) as SQL; None for no condition."""
-    from django.core.exceptions import EmptyResultSet, FullResultSet
-
-    from openfunnel.sales.models import BoardTally
-
-    if not owner_q:
-        return None
-    query = BoardTally.objects.filter(owner_q).query
-    try:
-        sql, params = query.get_compiler(connection=connection).compile(query.where)
-    except EmptyResultSet:
-        return "1 = 0", []
-    except FullResultSet:
-        return None
-    return sql, list(params)
+                           condition=tally_read.condition_sql(connection, owner_q))
 
 
 def _beyond_tally(actor: Any, queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity] | None:

@@ -30,14 +30,31 @@ def _in(column: str, values: Sequence[int], vendor: str) -> Sql:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def condition_sql(connection: Any, q: Any) -> Sql | None:
+    """A condition on tally rows (a Q) as the ORM writes it on this database; None when it holds for every row."""
+    from django.core.exceptions import EmptyResultSet, FullResultSet
+
+    from openfunnel.sales.models import BoardTally
+
+    if not q:
+        return None
+    query = BoardTally.objects.filter(q).query
+    try:
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+    except EmptyResultSet:
+        return "1 = 0", []
+    except FullResultSet:
+        return None
+    return sql, list(params)
+
+
 def _elsewhere(connection: Any) -> str:
     """TALLY_ELSEWHERE as the ORM writes it on this database, compiled once: the partial index is read only by a
     query that states its condition term for term."""
     if connection.vendor not in _ELSEWHERE:
-        from openfunnel.sales.models import TALLY_ELSEWHERE, BoardTally
+        from openfunnel.sales.models import TALLY_ELSEWHERE
 
-        query = BoardTally.objects.filter(TALLY_ELSEWHERE).query
-        sql, params = query.get_compiler(connection=connection).compile(query.where)
+        sql, params = condition_sql(connection, TALLY_ELSEWHERE)
         assert not params
         _ELSEWHERE[connection.vendor] = sql
     return _ELSEWHERE[connection.vendor]
